@@ -2,12 +2,12 @@
 
 # Warnings are errors on project code; third-party headers come in as SYSTEM includes.
 set(KAI_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+    -Wcast-align -Wunused -Woverloaded-virtual -Wimplicit-fallthrough
     -Werror)
 
 add_library(kai_options INTERFACE)
 target_compile_options(kai_options INTERFACE ${KAI_WARNINGS})
-target_include_directories(kai_options INTERFACE ${CMAKE_SOURCE_DIR}/libs ${CMAKE_SOURCE_DIR}
+target_include_directories(kai_options INTERFACE ${CMAKE_SOURCE_DIR}/libs ${CMAKE_SOURCE_DIR}/services ${CMAKE_SOURCE_DIR}
                            ${CMAKE_BINARY_DIR}/generated)
 # msgpack-cxx must not pull Boost in.
 target_compile_definitions(kai_options INTERFACE MSGPACK_NO_BOOST)

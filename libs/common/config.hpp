@@ -53,6 +53,7 @@ class Config {
                              std::vector<SettingSpec> specs, int argc, const char* const* argv,
                              bool allow_positionals = false);
 
+  bool has(std::string_view name) const { return values_.find(name) != values_.end(); }
   const std::string& str(std::string_view name) const;
   std::int64_t integer(std::string_view name) const;
   std::chrono::milliseconds duration(std::string_view name) const;
