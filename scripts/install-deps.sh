@@ -17,6 +17,7 @@ run_pkgs=(redis-server sqlite3 curl)
 test_pkgs=(
   python3-zmq python3-jsonschema python3-msgpack yamllint
   prometheus wrk chromium chromium-driver nodejs npm
+  postgresql
 )
 
 case "$profile" in
