@@ -1,0 +1,92 @@
+#include "schema/unpack.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace kai::schema {
+namespace {
+
+using namespace std::string_literals;
+
+TEST(UnpackTest, AcceptsOneWellFormedObject) {
+  const std::string bytes = "\x82\xa1\x61\x01\xa1\x62\x92\xc3\xc0"s;  // {"a":1,"b":[true,nil]}
+  auto h = unpack(bytes);
+  ASSERT_TRUE(h.ok()) << h.status().to_string();
+  EXPECT_EQ(h->get().type, msgpack::type::MAP);
+  EXPECT_EQ(h->get().via.map.size, 2u);
+}
+
+TEST(UnpackTest, HandleOwnsItsStrings) {
+  std::string bytes = "\xa3kai"s;
+  auto h = unpack(bytes);
+  ASSERT_TRUE(h.ok());
+  bytes.assign(bytes.size(), 'x');
+  EXPECT_EQ(std::string_view(h->get().via.str.ptr, h->get().via.str.size), "kai");
+}
+
+TEST(UnpackTest, RefusesEmptyTruncatedAndTrailingInput) {
+  EXPECT_FALSE(unpack("").ok());
+  EXPECT_FALSE(unpack("\xa5kai"s).ok());           // str of 5, 3 given
+  EXPECT_FALSE(unpack("\x82\xa1\x61\x01"s).ok());  // map of 2 entries, 1 given
+  EXPECT_FALSE(unpack("\xcd\x01"s).ok());          // uint16 cut short
+  const auto trailing = unpack("\x01\x02"s);
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_EQ(trailing.status().code(), StatusCode::invalid_argument);
+  EXPECT_NE(trailing.status().message().find("trailing"), std::string::npos);
+}
+
+TEST(UnpackTest, RefusesTheNeverUsedTypeByte) {
+  EXPECT_FALSE(unpack("\xc1"s).ok());
+}
+
+TEST(UnpackTest, LyingContainerHeaderCostsNothing) {
+  // array32 claiming 4 billion elements in 5 bytes; map32 likewise.
+  EXPECT_FALSE(unpack("\xdd\xff\xff\xff\xff"s).ok());
+  EXPECT_FALSE(unpack("\xdf\xff\xff\xff\xff"s).ok());
+  // A 4 GiB string header.
+  EXPECT_FALSE(unpack("\xdb\xff\xff\xff\xff"s).ok());
+}
+
+TEST(UnpackTest, DepthIsLimited) {
+  Limits limits;
+  limits.max_depth = 4;
+  std::string ok(4, '\x91');
+  ok.push_back('\x01');
+  EXPECT_TRUE(unpack(ok, limits).ok());
+  std::string deep(5, '\x91');
+  deep.push_back('\x01');
+  EXPECT_FALSE(unpack(deep, limits).ok());
+  // 100000 nested arrays with the default limits: refused without recursion.
+  std::string very_deep(100000, '\x91');
+  very_deep.push_back('\xc0');
+  const auto r = unpack(very_deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("deep"), std::string::npos);
+}
+
+TEST(UnpackTest, SizeLimits) {
+  Limits limits;
+  limits.max_bytes = 8;
+  EXPECT_FALSE(unpack("\xa9kaikaikai"s, limits).ok());
+  limits = Limits{};
+  limits.max_string = 2;
+  EXPECT_FALSE(unpack("\xa3kai"s, limits).ok());
+  EXPECT_TRUE(unpack("\xa2ka"s, limits).ok());
+  limits = Limits{};
+  limits.max_container = 2;
+  EXPECT_FALSE(unpack("\x93\x01\x02\x03"s, limits).ok());
+  limits = Limits{};
+  limits.max_objects = 3;
+  EXPECT_FALSE(unpack("\x93\x01\x02\x03"s, limits).ok());
+}
+
+TEST(UnpackTest, ExtAndBinaryAreUnpacked) {
+  auto h = unpack("\x92\xc4\x02\x00\x01\xd4\x05\x07"s);  // [bin(00 01), fixext1(type 5, 07)]
+  ASSERT_TRUE(h.ok()) << h.status().to_string();
+  EXPECT_EQ(h->get().via.array.ptr[0].type, msgpack::type::BIN);
+  EXPECT_EQ(h->get().via.array.ptr[1].type, msgpack::type::EXT);
+}
+
+}  // namespace
+}  // namespace kai::schema
