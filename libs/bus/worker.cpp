@@ -170,6 +170,14 @@ void WorkerPool::on_message(Conn& c, Frames& msg, TimePoint now) {
         .kv("reason", mdp::malformed_name(in.error));
     return;
   }
+  if (in.kind == mdp::WorkerInbound::Kind::disconnect) {
+    // The broker forgot us (it restarted, or judged us dead) or refuses us: re-register on a new
+    // socket, backing off so a broker that keeps refusing is not hammered.
+    metrics->reconnects.Increment();
+    log::info("broker sent DISCONNECT; re-registering").kv("broker", c.endpoint);
+    schedule_reconnect(c, now);
+    return;
+  }
   c.heard = true;
   c.backoff = milliseconds(0);
   c.broker_expiry = now + options_.heartbeat_interval * options_.heartbeat_liveness;
@@ -177,11 +185,6 @@ void WorkerPool::on_message(Conn& c, Frames& msg, TimePoint now) {
     case mdp::WorkerInbound::Kind::heartbeat:
       return;
     case mdp::WorkerInbound::Kind::disconnect:
-      // The broker forgot us (restart, or it judged us dead): re-register on a new socket.
-      metrics->reconnects.Increment();
-      log::info("broker sent DISCONNECT; re-registering").kv("broker", c.endpoint);
-      close(c);
-      c.reconnect_at = now;
       return;
     case mdp::WorkerInbound::Kind::request:
       break;
