@@ -59,7 +59,8 @@ Result<AllowList> AllowList::parse(std::string_view text) {
 
 Result<AllowList> AllowList::load(const std::string& path) {
   std::ifstream f(path);
-  if (!f) return invalid_argument("cannot read the CurveZMQ allow-list " + path, "curve-allow-file");
+  if (!f)
+    return invalid_argument("cannot read the CurveZMQ allow-list " + path, "curve-allow-file");
   std::stringstream ss;
   ss << f.rdbuf();
   return parse(ss.str());

@@ -1,7 +1,5 @@
 #include "bus/client.hpp"
 
-#include <sodium.h>
-
 #include <atomic>
 #include <cassert>
 #include <deque>
@@ -10,6 +8,8 @@
 #include <queue>
 #include <thread>
 #include <unordered_map>
+
+#include <sodium.h>
 
 #include "bus/envelope.hpp"
 #include "bus/frames.hpp"
@@ -121,7 +121,8 @@ class Client::Impl {
 
   void loop() {
     std::vector<zmq::pollitem_t> items;
-    for (auto& s : sockets_) items.push_back({s->handle(), 0, ZMQ_POLLIN, 0});
+    for (auto& s : sockets_)
+      items.push_back({s->handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({nullptr, wakeup_.fd(), ZMQ_POLLIN, 0});
     Frames msg;
     std::deque<Submission> incoming;
@@ -141,7 +142,8 @@ class Client::Impl {
           std::lock_guard lock(mu_);
           incoming.swap(queue_);
         }
-        for (Submission& s : incoming) start(std::move(s), now);
+        for (Submission& s : incoming)
+          start(std::move(s), now);
         incoming.clear();
       }
       for (std::size_t b = 0; b < sockets_.size(); ++b) {
@@ -351,6 +353,8 @@ Result<std::string> Client::mmi(std::string_view mmi_service, std::string_view a
   return std::move(r.payload);
 }
 
-std::size_t Client::in_flight() const { return impl_->in_flight(); }
+std::size_t Client::in_flight() const {
+  return impl_->in_flight();
+}
 
 }  // namespace kai::bus

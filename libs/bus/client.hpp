@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
 #include <zmq.hpp>
 
 #include "bus/curve.hpp"

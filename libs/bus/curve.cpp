@@ -1,9 +1,9 @@
 #include "bus/curve.hpp"
 
-#include <zmq.h>
-
 #include <array>
 #include <cstring>
+
+#include <zmq.h>
 
 namespace kai::bus {
 

@@ -27,9 +27,8 @@ template <typename F>
 Status for_each_entry(std::string_view bytes, F&& f) {
   if (bytes.size() > kMaxHeaderBytes) return invalid_argument("envelope header too large");
   try {
-    msgpack::object_handle oh =
-        msgpack::unpack(bytes.data(), bytes.size(), nullptr, nullptr,
-                        msgpack::unpack_limit(0, 16, 1024, 0, 0, 2));
+    msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size(), nullptr, nullptr,
+                                                msgpack::unpack_limit(0, 16, 1024, 0, 0, 2));
     const msgpack::object& o = oh.get();
     if (o.type != msgpack::type::MAP) return invalid_argument("envelope header is not a map");
     for (uint32_t i = 0; i < o.via.map.size; ++i) {
@@ -75,8 +74,8 @@ Status read_str(const msgpack::object& v, std::string& out, const char* name) {
 std::string encode_request_header(const RequestHeader& h) {
   msgpack::sbuffer buf(128);
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  const uint32_t n = 3 + !h.idempotency_key.empty() + !h.request_id.empty() +
-                     !h.trace_id.empty() + !h.principal.empty();
+  const uint32_t n = 3 + !h.idempotency_key.empty() + !h.request_id.empty() + !h.trace_id.empty() +
+                     !h.principal.empty();
   pk.pack_map(n);
   pack_key(pk, "id");
   pk.pack_uint64(h.id);

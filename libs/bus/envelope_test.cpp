@@ -1,15 +1,14 @@
 #include "bus/envelope.hpp"
 
 #include <gtest/gtest.h>
-
 #include <msgpack.hpp>
 
 namespace kai::bus {
 namespace {
 
 TEST(EnvelopeTest, RequestHeaderRoundTrip) {
-  RequestHeader h{42, "organization.create", 1'800'000'000'000, "key-1", "req-1", "trace-1",
-                  "alliance-office"};
+  RequestHeader h{42,        "organization.create", 1'800'000'000'000, "key-1", "req-1",
+                  "trace-1", "alliance-office"};
   auto d = decode_request_header(encode_request_header(h));
   ASSERT_TRUE(d.ok()) << d.status().to_string();
   EXPECT_EQ(d->id, 42u);

@@ -15,7 +15,9 @@ std::string head_topic(std::string_view publisher) {
   return std::string(publisher) + std::string(kHeadSuffix);
 }
 
-bool is_head_beacon(std::string_view topic) { return topic.ends_with(kHeadSuffix); }
+bool is_head_beacon(std::string_view topic) {
+  return topic.ends_with(kHeadSuffix);
+}
 
 std::string encode_event_header(std::string_view publisher, std::uint64_t seq,
                                 std::int64_t time_ms) {
@@ -91,7 +93,8 @@ EventPublisher::EventPublisher(zmq::context_t& ctx, const std::vector<std::strin
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 100'000);
   apply_curve_client(socket_, curve);
-  for (const auto& e : endpoints) socket_.connect(e);
+  for (const auto& e : endpoints)
+    socket_.connect(e);
 }
 
 void EventPublisher::publish(const Event& e) {
@@ -105,19 +108,23 @@ void EventPublisher::publish(const Event& e) {
 }
 
 EventSubscriber::EventSubscriber(zmq::context_t& ctx, const std::vector<std::string>& endpoints,
-                                 const std::vector<std::string>& prefixes,
-                                 const CurveConfig& curve, Callback on_event)
+                                 const std::vector<std::string>& prefixes, const CurveConfig& curve,
+                                 Callback on_event)
     : socket_(ctx, zmq::socket_type::sub), on_event_(std::move(on_event)) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::rcvhwm, 100'000);
   socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{4} << 20);
   apply_curve_client(socket_, curve);
-  for (const auto& p : prefixes) socket_.set(zmq::sockopt::subscribe, p);
-  for (const auto& e : endpoints) socket_.connect(e);
+  for (const auto& p : prefixes)
+    socket_.set(zmq::sockopt::subscribe, p);
+  for (const auto& e : endpoints)
+    socket_.connect(e);
   thread_ = std::thread([this] { run(); });
 }
 
-EventSubscriber::~EventSubscriber() { stop(); }
+EventSubscriber::~EventSubscriber() {
+  stop();
+}
 
 void EventSubscriber::stop() {
   stop_ = true;

@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
 #include <zmq.hpp>
 
 #include "bus/curve.hpp"

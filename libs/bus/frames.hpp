@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
 #include <zmq.hpp>
 
 namespace kai::bus {
@@ -17,7 +18,9 @@ inline std::string_view view(const zmq::message_t& m) {
   return {static_cast<const char*>(m.data()), m.size()};
 }
 
-inline zmq::message_t frame(std::string_view s) { return zmq::message_t(s.data(), s.size()); }
+inline zmq::message_t frame(std::string_view s) {
+  return zmq::message_t(s.data(), s.size());
+}
 
 enum class RecvResult { ok, would_block, too_many_frames, error };
 

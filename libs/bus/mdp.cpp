@@ -4,16 +4,28 @@ namespace kai::bus::mdp {
 
 std::string_view malformed_name(Malformed m) {
   switch (m) {
-    case Malformed::none: return "none";
-    case Malformed::too_few_frames: return "too_few_frames";
-    case Malformed::missing_empty_delimiter: return "missing_empty_delimiter";
-    case Malformed::unknown_protocol_header: return "unknown_protocol_header";
-    case Malformed::bad_command_frame: return "bad_command_frame";
-    case Malformed::unknown_command: return "unknown_command";
-    case Malformed::bad_service_name: return "bad_service_name";
-    case Malformed::wrong_frame_count: return "wrong_frame_count";
-    case Malformed::missing_body: return "missing_body";
-    case Malformed::too_many_frames: return "too_many_frames";
+    case Malformed::none:
+      return "none";
+    case Malformed::too_few_frames:
+      return "too_few_frames";
+    case Malformed::missing_empty_delimiter:
+      return "missing_empty_delimiter";
+    case Malformed::unknown_protocol_header:
+      return "unknown_protocol_header";
+    case Malformed::bad_command_frame:
+      return "bad_command_frame";
+    case Malformed::unknown_command:
+      return "unknown_command";
+    case Malformed::bad_service_name:
+      return "bad_service_name";
+    case Malformed::wrong_frame_count:
+      return "wrong_frame_count";
+    case Malformed::missing_body:
+      return "missing_body";
+    case Malformed::bad_credit:
+      return "bad_credit";
+    case Malformed::too_many_frames:
+      return "too_many_frames";
   }
   return "unknown";
 }
@@ -27,6 +39,19 @@ bool valid_service_name(std::string_view name) {
 }
 
 namespace {
+
+// Decimal 2..kMaxCredit, no sign, no leading zero.
+bool parse_credit(std::string_view text, std::uint32_t& credit) {
+  if (text.empty() || text.size() > 4 || text[0] == '0') return false;
+  std::uint32_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (n < 2 || n > kMaxCredit) return false;
+  credit = n;
+  return true;
+}
 
 BrokerInbound invalid(BrokerInbound in, Malformed why) {
   in.kind = BrokerInbound::Kind::invalid;
@@ -75,15 +100,18 @@ BrokerInbound parse_broker_inbound(const Frames& f) {
   if (!parse_command(f, 1, cmd, why)) return invalid(in, why);
   switch (cmd) {
     case Command::ready:
-      if (f.size() != 5) return invalid(in, Malformed::wrong_frame_count);
+      if (f.size() != 5 && f.size() != 6) return invalid(in, Malformed::wrong_frame_count);
       in.service = view(f[4]);
       if (!valid_service_name(in.service)) return invalid(in, Malformed::bad_service_name);
+      if (f.size() == 6 && !parse_credit(view(f[5]), in.credit)) {
+        return invalid(in, Malformed::bad_credit);
+      }
       in.kind = BrokerInbound::Kind::worker_ready;
       return in;
     case Command::reply:
       // [id][empty][MDPW01][0x03][client][empty][body...]
-      if (f.size() < 7) return invalid(in, f.size() < 6 ? Malformed::too_few_frames
-                                                        : Malformed::missing_body);
+      if (f.size() < 7)
+        return invalid(in, f.size() < 6 ? Malformed::too_few_frames : Malformed::missing_body);
       if (f[5].size() != 0) return invalid(in, Malformed::missing_empty_delimiter);
       in.client_address = view(f[4]);
       in.kind = BrokerInbound::Kind::worker_reply;
@@ -197,9 +225,10 @@ void build_worker_command(Frames& out, Command command) {
   out.push_back(frame(std::string_view(&byte, 1)));
 }
 
-void build_worker_ready(Frames& out, std::string_view service) {
+void build_worker_ready(Frames& out, std::string_view service, std::uint32_t credit) {
   build_worker_command(out, Command::ready);
   out.push_back(frame(service));
+  if (credit > 1) out.push_back(frame(std::to_string(credit)));
 }
 
 void build_worker_reply(Frames& out, zmq::message_t&& client_address) {

@@ -46,6 +46,7 @@ enum class Malformed : std::uint8_t {
   bad_service_name,
   wrong_frame_count,
   missing_body,
+  bad_credit,       // READY's credit frame is not a number in 1..kMaxCredit
   too_many_frames,  // found by the receiver, not by the parsers
 };
 std::string_view malformed_name(Malformed m);
@@ -55,9 +56,9 @@ inline constexpr int kMalformedCount = static_cast<int>(Malformed::too_many_fram
 struct BrokerInbound {
   enum class Kind : std::uint8_t {
     invalid,
-    client_request,   // service, body at frames[body_index..]
-    worker_ready,     // service
-    worker_reply,     // client_address, body at frames[body_index..]
+    client_request,  // service, body at frames[body_index..]
+    worker_ready,    // service
+    worker_reply,    // client_address, body at frames[body_index..]
     worker_heartbeat,
     worker_disconnect,
   };
@@ -67,6 +68,7 @@ struct BrokerInbound {
   std::string_view service;
   std::string_view client_address;
   std::size_t body_index = 0;
+  std::uint32_t credit = 1;  // READY: requests the worker takes at once (kai extension)
 };
 BrokerInbound parse_broker_inbound(const Frames& frames);
 
@@ -95,7 +97,13 @@ bool valid_service_name(std::string_view name);
 // Builders; each appends a whole message to `out` (cleared first).
 void build_client_request(Frames& out, std::string_view service);  // caller appends body frames
 void build_worker_command(Frames& out, Command command);           // HEARTBEAT / DISCONNECT
-void build_worker_ready(Frames& out, std::string_view service);
+// Credit is a kai extension to 7/MDP: a READY with one more frame holding a decimal number N
+// (2..kMaxCredit) tells the broker this connection takes up to N requests at once, answered in
+// any order, each REPLY naming its client as usual. A plain 7/MDP READY has credit 1, and a
+// credit of 1 is sent as a plain READY, so third-party workers and brokers see standard MDP.
+// Credit lets one connection carry many requests per TCP segment instead of one.
+inline constexpr std::uint32_t kMaxCredit = 4096;
+void build_worker_ready(Frames& out, std::string_view service, std::uint32_t credit = 1);
 // Worker REPLY header up to and including the empty delimiter; caller appends body frames.
 void build_worker_reply(Frames& out, zmq::message_t&& client_address);
 

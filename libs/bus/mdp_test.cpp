@@ -7,7 +7,8 @@ namespace {
 
 Frames make(std::initializer_list<std::string_view> parts) {
   Frames f;
-  for (auto p : parts) f.push_back(frame(p));
+  for (auto p : parts)
+    f.push_back(frame(p));
   return f;
 }
 
@@ -21,6 +22,22 @@ TEST(MdpBrokerInboundTest, ClientRequestWithBinaryIdentity) {
   EXPECT_EQ(in.sender.size(), 5u);
   EXPECT_EQ(in.service, "echo");
   EXPECT_EQ(in.body_index, 4u);
+}
+
+TEST(MdpBrokerInboundTest, ReadyCarriesCreditOnlyWhenAsked) {
+  auto plain = parse_broker_inbound(make({kId, "", "MDPW01", "\x01", "svc"}));
+  ASSERT_EQ(plain.kind, BrokerInbound::Kind::worker_ready);
+  EXPECT_EQ(plain.credit, 1u);
+  auto credit = parse_broker_inbound(make({kId, "", "MDPW01", "\x01", "svc", "4096"}));
+  ASSERT_EQ(credit.kind, BrokerInbound::Kind::worker_ready);
+  EXPECT_EQ(credit.credit, 4096u);
+
+  Frames out;
+  build_worker_ready(out, "svc", 1);
+  EXPECT_EQ(out.size(), 4u);  // [empty][MDPW01][READY][service]: plain 7/MDP
+  build_worker_ready(out, "svc", 32);
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(view(out[4]), "32");
 }
 
 TEST(MdpBrokerInboundTest, WorkerCommands) {
@@ -60,7 +77,13 @@ TEST(MdpBrokerInboundTest, RejectsEveryKindOfMalformedMessage) {
       {{kId, "", "MDPW01", std::string("\0", 1)}, Malformed::unknown_command},
       {{kId, "", "MDPW01", "\x02", "c", "", "b"}, Malformed::unknown_command},  // REQUEST inbound
       {{kId, "", "MDPW01", "\x01"}, Malformed::wrong_frame_count},
-      {{kId, "", "MDPW01", "\x01", "svc", "extra"}, Malformed::wrong_frame_count},
+      {{kId, "", "MDPW01", "\x01", "svc", "extra"}, Malformed::bad_credit},
+      {{kId, "", "MDPW01", "\x01", "svc", "1"}, Malformed::bad_credit},  // 1 is a plain READY
+      {{kId, "", "MDPW01", "\x01", "svc", "0"}, Malformed::bad_credit},
+      {{kId, "", "MDPW01", "\x01", "svc", "08"}, Malformed::bad_credit},
+      {{kId, "", "MDPW01", "\x01", "svc", "4097"}, Malformed::bad_credit},
+      {{kId, "", "MDPW01", "\x01", "svc", "-5"}, Malformed::bad_credit},
+      {{kId, "", "MDPW01", "\x01", "svc", "16", "x"}, Malformed::wrong_frame_count},
       {{kId, "", "MDPW01", "\x03", "c"}, Malformed::too_few_frames},
       {{kId, "", "MDPW01", "\x03", "c", ""}, Malformed::missing_body},
       {{kId, "", "MDPW01", "\x03", "c", "x", "b"}, Malformed::missing_empty_delimiter},
@@ -69,11 +92,12 @@ TEST(MdpBrokerInboundTest, RejectsEveryKindOfMalformedMessage) {
   };
   for (const auto& c : cases) {
     Frames f;
-    for (const auto& p : c.frames) f.push_back(frame(p));
+    for (const auto& p : c.frames)
+      f.push_back(frame(p));
     auto in = parse_broker_inbound(f);
     EXPECT_EQ(in.kind, BrokerInbound::Kind::invalid) << c.frames.size();
-    EXPECT_EQ(in.error, c.why) << malformed_name(in.error) << " for case with "
-                               << c.frames.size() << " frames";
+    EXPECT_EQ(in.error, c.why) << malformed_name(in.error) << " for case with " << c.frames.size()
+                               << " frames";
   }
 }
 

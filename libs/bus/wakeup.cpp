@@ -1,10 +1,10 @@
 #include "bus/wakeup.hpp"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace kai::bus {
 
@@ -12,7 +12,9 @@ Wakeup::Wakeup() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (fd_ < 0) std::abort();  // only on fd exhaustion at start-up
 }
 
-Wakeup::~Wakeup() { ::close(fd_); }
+Wakeup::~Wakeup() {
+  ::close(fd_);
+}
 
 void Wakeup::notify() {
   const std::uint64_t one = 1;

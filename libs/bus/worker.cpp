@@ -1,9 +1,10 @@
 #include "bus/worker.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <cassert>
+
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "bus/mdp.hpp"
 #include "common/log.hpp"
@@ -24,9 +25,11 @@ struct WorkerPool::Conn {
   TimePoint heartbeat_due;
   TimePoint reconnect_at;
   milliseconds backoff{0};
-  bool heard = false;  // heard from the broker since the last (re)connect
-  bool busy = false;
+  bool heard = false;      // heard from the broker since the last (re)connect
+  std::uint32_t held = 0;  // requests taken and not yet answered (up to the credit)
   bool disconnect_after_reply = false;
+  bool dirty = false;  // queued in dirty_
+  int fd = -1;         // the socket's ZMQ_FD while open
 };
 
 struct WorkerPool::Metrics {
@@ -37,11 +40,15 @@ struct WorkerPool::Metrics {
 
 namespace {
 
+// epoll tag of the wakeup eventfd; connections are tagged with their index.
+constexpr std::uint64_t kWakeupTag = ~std::uint64_t{0};
+
 WorkerPool::Metrics* make_metrics(const std::string& service) {
   auto& reconnects = prometheus::BuildCounter()
                          .Name("kai_bus_reconnects_total")
-                         .Help("Worker connections re-opened after the broker went silent or "
-                               "sent DISCONNECT")
+                         .Help(
+                             "Worker connections re-opened after the broker went silent or "
+                             "sent DISCONNECT")
                          .Register(ops::registry());
   auto& malformed = prometheus::BuildCounter()
                         .Name("kai_bus_malformed_messages_total")
@@ -64,14 +71,24 @@ WorkerPool::WorkerPool(zmq::context_t& ctx, WorkerOptions options, WorkerHandler
       handler_(std::move(handler)),
       metrics_(make_metrics(options_.service)) {
   assert(options_.slots > 0 && !options_.brokers.empty());
-  if (options_.handler_threads < 0) options_.handler_threads = options_.slots;
+  assert(options_.credit >= 1 && static_cast<std::uint32_t>(options_.credit) <= mdp::kMaxCredit);
+  if (options_.handler_threads < 0) options_.handler_threads = options_.slots * options_.credit;
 }
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+  stop();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
 
 void WorkerPool::start() {
   assert(!started_);
   started_ = true;
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  assert(epoll_fd_ >= 0);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeupTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_.fd(), &ev);
   for (int s = 0; s < options_.slots; ++s) {
     for (const std::string& endpoint : options_.brokers) {
       auto c = std::make_unique<Conn>();
@@ -97,7 +114,8 @@ void WorkerPool::stop() {
     jobs_closed_ = true;
   }
   jobs_cv_.notify_all();
-  for (auto& t : handler_threads_) t.join();
+  for (auto& t : handler_threads_)
+    t.join();
   handler_threads_.clear();
 }
 
@@ -109,23 +127,37 @@ void WorkerPool::open(Conn& c, TimePoint now) {
   c.socket->set(zmq::sockopt::sndhwm, 10'000);
   apply_curve_client(*c.socket, options_.curve);
   c.socket->connect(c.endpoint);
+  c.fd = c.socket->get(zmq::sockopt::fd);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u64 = c.index;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
   ++c.generation;
-  c.busy = false;
+  c.held = 0;
   c.heard = false;
   c.disconnect_after_reply = false;
   c.broker_expiry = now + options_.heartbeat_interval * options_.heartbeat_liveness;
   Frames ready;
-  mdp::build_worker_ready(ready, options_.service);
+  mdp::build_worker_ready(ready, options_.service, static_cast<std::uint32_t>(options_.credit));
   (void)send_frames(*c.socket, ready);  // queued until the connection is up
   c.heartbeat_due = now + options_.heartbeat_interval;
+  mark_dirty(c);
+}
+
+void WorkerPool::mark_dirty(Conn& c) {
+  if (c.dirty || !c.socket) return;
+  c.dirty = true;
+  dirty_.push_back(c.index);
 }
 
 void WorkerPool::close(Conn& c) {
   if (!c.socket) return;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  c.fd = -1;
   c.socket->close();
   c.socket.reset();
-  if (c.busy) in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  c.busy = false;
+  in_flight_.fetch_sub(c.held, std::memory_order_relaxed);
+  c.held = 0;
   c.heard = false;
 }
 
@@ -141,20 +173,23 @@ void WorkerPool::send_command(Conn& c, std::uint8_t command, TimePoint now) {
   mdp::build_worker_command(msg, static_cast<mdp::Command>(command));
   (void)send_frames(*c.socket, msg);
   c.heartbeat_due = now + options_.heartbeat_interval;
+  mark_dirty(c);
 }
 
 void WorkerPool::send_reply(Conn& c, zmq::message_t&& client, Frames& reply, TimePoint now) {
   Frames msg;
   msg.reserve(6 + reply.size());
   mdp::build_worker_reply(msg, std::move(client));
-  for (auto& f : reply) msg.push_back(std::move(f));
+  for (auto& f : reply)
+    msg.push_back(std::move(f));
   if (send_frames(*c.socket, msg) != SendResult::ok) {
     log::warn("could not send a reply to the broker").kv("broker", c.endpoint);
   }
   c.heartbeat_due = now + options_.heartbeat_interval;
-  c.busy = false;
+  --c.held;
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  if (c.disconnect_after_reply || stopping_) {
+  mark_dirty(c);
+  if ((c.disconnect_after_reply || stopping_) && c.held == 0) {
     send_command(c, static_cast<std::uint8_t>(mdp::Command::disconnect), now);
     close(c);
   }
@@ -192,18 +227,20 @@ void WorkerPool::on_message(Conn& c, Frames& msg, TimePoint now) {
       return;
   }
   metrics->requests.Increment();
-  if (c.busy) {
-    // A broker must not send a second request before our reply; drop it rather than guess.
+  if (c.held >= static_cast<std::uint32_t>(options_.credit)) {
+    // A broker must not send more requests than the credit we announced; drop it rather than
+    // guess.
     metrics->malformed.Increment();
     log::warn("broker sent a request while one was in flight; dropped").kv("broker", c.endpoint);
     return;
   }
-  c.busy = true;
+  ++c.held;
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   zmq::message_t client = std::move(msg[in.client_address_index]);
   Frames body;
   body.reserve(msg.size() - in.body_index);
-  for (std::size_t i = in.body_index; i < msg.size(); ++i) body.push_back(std::move(msg[i]));
+  for (std::size_t i = in.body_index; i < msg.size(); ++i)
+    body.push_back(std::move(msg[i]));
   if (options_.handler_threads == 0) {
     Frames reply;
     handler_(body, reply);
@@ -249,7 +286,7 @@ void WorkerPool::drain_completions(TimePoint now) {
     Conn& c = *conns_[d.conn];
     // A reply for a connection that was re-opened since is dropped: the broker forgot that
     // request when it forgot the connection, and the client retries.
-    if (!c.socket || c.generation != d.generation || !c.busy) continue;
+    if (!c.socket || c.generation != d.generation || c.held == 0) continue;
     send_reply(c, std::move(d.client), d.reply, now);
   }
 }
@@ -268,14 +305,15 @@ void WorkerPool::update_connected(TimePoint now) {
 void WorkerPool::io_loop() {
   Metrics& metrics = *metrics_;
   TimePoint now = Clock::now();
-  for (auto& c : conns_) open(*c, now);
+  for (auto& c : conns_)
+    open(*c, now);
   log::info("worker connections opened")
       .kv("service", options_.service)
       .kv("slots", options_.slots)
       .kv("brokers", static_cast<std::uint64_t>(options_.brokers.size()));
 
-  std::vector<zmq::pollitem_t> items;
-  std::vector<Conn*> item_conn;
+  std::vector<epoll_event> events(256);
+  std::vector<std::size_t> reading;
   Frames msg;
   TimePoint drain_deadline{};
   bool draining = false;
@@ -287,7 +325,7 @@ void WorkerPool::io_loop() {
       drain_deadline = now + options_.drain_timeout;
       for (auto& c : conns_) {
         if (!c->socket) continue;
-        if (c->busy) {
+        if (c->held > 0) {
           c->disconnect_after_reply = true;
         } else {
           send_command(*c, static_cast<std::uint8_t>(mdp::Command::disconnect), now);
@@ -328,39 +366,41 @@ void WorkerPool::io_loop() {
     }
     update_connected(now);
 
-    items.clear();
-    item_conn.clear();
-    for (auto& c : conns_) {
-      if (!c->socket) continue;
-      items.push_back({c->socket->handle(), 0, ZMQ_POLLIN, 0});
-      item_conn.push_back(c.get());
-    }
-    items.push_back({nullptr, wakeup_.fd(), ZMQ_POLLIN, 0});
-    long timeout_ms =
-        std::chrono::duration_cast<milliseconds>(next - now).count() + 1;
+    long timeout_ms = std::chrono::duration_cast<milliseconds>(next - now).count() + 1;
     if (draining) timeout_ms = std::min<long>(timeout_ms, 50);
-    const int rc = zmq::poll(items.data(), items.size(), milliseconds(std::max(0L, timeout_ms)));
-    if (rc <= 0) continue;
+    if (!dirty_.empty()) timeout_ms = 0;
+    const int n_events = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                                    static_cast<int>(std::max(0L, timeout_ms)));
     now = Clock::now();
-    if (items.back().revents & ZMQ_POLLIN) {
-      wakeup_.drain();
-      drain_completions(now);
+    for (int e = 0; e < n_events; ++e) {
+      const std::uint64_t tag = events[static_cast<std::size_t>(e)].data.u64;
+      if (tag == kWakeupTag) {
+        wakeup_.drain();
+        drain_completions(now);
+      } else if (tag < conns_.size()) {
+        mark_dirty(*conns_[tag]);
+      }
     }
-    for (std::size_t i = 0; i + 1 < items.size(); ++i) {
-      if (!(items[i].revents & ZMQ_POLLIN)) continue;
-      Conn& c = *item_conn[i];
-      // Drain what is waiting on this connection (the socket may be closed by a message).
-      for (int n = 0; n < 64 && c.socket; ++n) {
+    // Read every connection that may have something; one that still has more after a batch
+    // stays queued so a busy connection cannot starve the others.
+    reading.swap(dirty_);
+    for (const std::size_t index : reading) {
+      Conn& c = *conns_[index];
+      c.dirty = false;
+      int n = 0;
+      for (; n < 64 && c.socket; ++n) {
         const RecvResult r = recv_frames(*c.socket, msg);
         if (r == RecvResult::would_block || r == RecvResult::error) break;
         if (r == RecvResult::too_many_frames) {
           metrics.malformed.Increment();
           continue;
         }
-        if (draining && !c.busy) break;
+        if (draining && c.held == 0) break;
         on_message(c, msg, now);
       }
+      if (n == 64) mark_dirty(c);
     }
+    reading.clear();
   }
   for (auto& c : conns_) {
     if (c->socket) {

@@ -1,8 +1,10 @@
 // The worker side of 7/MDP for a service process. MDP gives one worker connection one request at
 // a time, so a process opens `slots` connections to EVERY broker it is given and serves up to
-// slots × brokers requests at once. One I/O thread owns all the sockets (heartbeats, reconnects
-// with backoff, READY/REPLY/DISCONNECT); handlers run on a pool of threads, or inline on the I/O
-// thread when handler_threads is 0 (only for handlers that never block, like an echo).
+// slots × brokers requests at once. With credit > 1 (a kai extension, see mdp.hpp) each
+// connection announces it takes that many requests at once: slots × credit × brokers. One I/O
+// thread owns all the sockets (heartbeats, reconnects with backoff, READY/REPLY/DISCONNECT);
+// handlers run on a pool of threads, or inline on the I/O thread when handler_threads is 0 (only
+// for handlers that never block, like an echo).
 //
 // Thread safety: start()/stop() from one thread; the handler is called concurrently from the
 // handler threads.
@@ -18,6 +20,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+
 #include <zmq.hpp>
 
 #include "bus/curve.hpp"
@@ -30,7 +33,8 @@ struct WorkerOptions {
   std::string service;
   std::vector<std::string> brokers;  // "tcp://host:port"
   int slots = 8;
-  int handler_threads = -1;  // -1: one per slot; 0: run the handler on the I/O thread
+  int credit = 1;            // requests per connection at once; 1 is plain 7/MDP
+  int handler_threads = -1;  // -1: one per slot × credit; 0: run the handler on the I/O thread
   std::chrono::milliseconds heartbeat_interval{2500};
   int heartbeat_liveness = 3;
   std::chrono::milliseconds reconnect_initial{100};
@@ -89,6 +93,9 @@ class WorkerPool {
   void send_command(Conn& c, std::uint8_t command, std::chrono::steady_clock::time_point now);
   void drain_completions(std::chrono::steady_clock::time_point now);
   void update_connected(std::chrono::steady_clock::time_point now);
+  // Queues a connection to be read: its ZMQ_FD is edge-triggered, and a send may consume the
+  // edge that announced an incoming message, so every send marks the connection too.
+  void mark_dirty(Conn& c);
 
   zmq::context_t& ctx_;
   WorkerOptions options_;
@@ -96,6 +103,8 @@ class WorkerPool {
   std::unique_ptr<Metrics> metrics_;
   std::vector<std::unique_ptr<Conn>> conns_;
   Wakeup wakeup_;
+  int epoll_fd_ = -1;               // the I/O thread waits here on every connection's ZMQ_FD
+  std::vector<std::size_t> dirty_;  // connections to read before waiting again
   std::thread io_thread_;
   std::vector<std::thread> handler_threads_;
 

@@ -1,8 +1,8 @@
 #include "bus/zap_handler.hpp"
 
-#include <prometheus/counter.h>
-
 #include <unordered_set>
+
+#include <prometheus/counter.h>
 
 #include "bus/curve.hpp"
 #include "bus/frames.hpp"
@@ -15,8 +15,9 @@ namespace {
 prometheus::Family<prometheus::Counter>& zap_family() {
   static auto& f = prometheus::BuildCounter()
                        .Name("kai_broker_handshakes_total")
-                       .Help("CurveZMQ handshakes decided by the broker's ZAP handler, by domain "
-                             "and result")
+                       .Help(
+                           "CurveZMQ handshakes decided by the broker's ZAP handler, by domain "
+                           "and result")
                        .Register(ops::registry());
   return f;
 }
@@ -95,8 +96,8 @@ void ZapHandler::run() {
     reply.emplace_back();  // metadata
     // REP sockets are strict: block until the reply is queued (inproc, immediate).
     for (std::size_t i = 0; i < reply.size(); ++i) {
-      socket_.send(reply[i], i + 1 < reply.size() ? zmq::send_flags::sndmore
-                                                  : zmq::send_flags::none);
+      socket_.send(reply[i],
+                   i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   }
   socket_.close();

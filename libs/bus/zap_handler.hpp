@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+
 #include <zmq.hpp>
 
 #include "bus/allow_list.hpp"

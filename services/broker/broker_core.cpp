@@ -1,13 +1,14 @@
 #include "broker/broker_core.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "common/log.hpp"
 
 namespace kai::broker {
 
-using bus::Frames;
 using bus::frame;
+using bus::Frames;
 using bus::SendResult;
 using bus::view;
 namespace mdp = bus::mdp;
@@ -73,12 +74,14 @@ void BrokerCore::handle(Frames& msg, TimePoint now) {
   }
 }
 
-void BrokerCore::discarded(mdp::Malformed why) { metrics_.malformed(why); }
+void BrokerCore::discarded(mdp::Malformed why) {
+  metrics_.malformed(why);
+}
 
 void BrokerCore::on_malformed(std::string_view sender, mdp::Malformed why) {
   metrics_.malformed(why);
-  log_once(sender, std::string("malformed message dropped: ") +
-                       std::string(mdp::malformed_name(why)));
+  log_once(sender,
+           std::string("malformed message dropped: ") + std::string(mdp::malformed_name(why)));
   // A worker that sends garbage is no longer trusted with requests (7/MDP: "treat that peer as
   // invalid").
   auto it = workers_.find(sender);
@@ -111,7 +114,7 @@ void BrokerCore::on_mmi(Frames& msg, const mdp::BrokerInbound& in) {
   if (in.service == mdp::kMmiService) {
     auto it = services_.find(view(msg[in.body_index]));
     answer = (it != services_.end() && it->second->worker_count > 0) ? mdp::kMmiFound
-                                                                       : mdp::kMmiNotFound;
+                                                                     : mdp::kMmiNotFound;
   }
   out_.clear();
   out_.push_back(std::move(msg[0]));
@@ -143,15 +146,16 @@ void BrokerCore::on_client_request(Frames& msg, const mdp::BrokerInbound& in, Ti
   QueuedRequest q;
   q.client = std::move(msg[0]);
   q.body.reserve(msg.size() - in.body_index);
-  for (std::size_t i = in.body_index; i < msg.size(); ++i) q.body.push_back(std::move(msg[i]));
+  for (std::size_t i = in.body_index; i < msg.size(); ++i)
+    q.body.push_back(std::move(msg[i]));
   q.deadline = now + options_.queue_deadline;
   s->queue.push_back(std::move(q));
   ++total_queued_;
   s->m.queue_depth->Set(static_cast<double>(s->queue.size()));
 }
 
-bool BrokerCore::dispatch(Service& s, zmq::message_t& client, Frames& body,
-                          std::size_t body_index, TimePoint now) {
+bool BrokerCore::dispatch(Service& s, zmq::message_t& client, Frames& body, std::size_t body_index,
+                          TimePoint now) {
   while (s.idle_head != nullptr) {
     Worker& w = *s.idle_head;
     out_.clear();
@@ -162,12 +166,14 @@ bool BrokerCore::dispatch(Service& s, zmq::message_t& client, Frames& body,
     out_.push_back(frame(std::string_view(&kRequest, 1)));
     out_.push_back(frame(view(client)));
     out_.emplace_back();
-    for (std::size_t i = body_index; i < body.size(); ++i) out_.push_back(std::move(body[i]));
+    for (std::size_t i = body_index; i < body.size(); ++i)
+      out_.push_back(std::move(body[i]));
     const SendResult r = sink_.send(out_);
     if (r == SendResult::ok) {
       remove_idle(w);
-      w.busy = true;
-      w.client.assign(view(client));
+      w.clients.emplace_back(view(client));
+      // Room left: back of the line, so requests rotate over every worker of the service.
+      if (w.clients.size() < w.credit) push_idle(w);
       w.heartbeat_due = now + options_.heartbeat_interval;
       s.m.routed->Increment();
       return true;
@@ -212,6 +218,8 @@ void BrokerCore::on_ready(Frames& msg, const mdp::BrokerInbound& in, TimePoint n
   auto w = std::make_unique<Worker>();
   w->identity = std::string(in.sender);
   w->service = s;
+  w->credit = in.credit;
+  w->clients.reserve(in.credit);
   w->expiry = now + expiry_;
   w->heartbeat_due = now + options_.heartbeat_interval;
   Worker& ref = *w;
@@ -220,13 +228,17 @@ void BrokerCore::on_ready(Frames& msg, const mdp::BrokerInbound& in, TimePoint n
   s->had_workers = true;
   s->m.workers->Set(static_cast<double>(s->worker_count));
   s->last_active = now;
-  log::info("worker registered").kv("service", s->name).kv("peer", log::hex(in.sender));
+  log::info("worker registered")
+      .kv("service", s->name)
+      .kv("peer", log::hex(in.sender))
+      .kv("credit", static_cast<std::uint64_t>(in.credit));
   worker_ready(ref, now);
 }
 
 void BrokerCore::on_reply(Frames& msg, Worker& w, const mdp::BrokerInbound& in, TimePoint now) {
-  if (!w.busy || in.client_address != w.client) {
-    metrics_.protocol_error(w.busy ? "reply_to_wrong_client" : "reply_while_idle");
+  const auto held = std::find(w.clients.begin(), w.clients.end(), in.client_address);
+  if (held == w.clients.end()) {
+    metrics_.protocol_error(w.clients.empty() ? "reply_while_idle" : "reply_to_wrong_client");
     log_once(in.sender, "unexpected REPLY from a worker; sent DISCONNECT");
     delete_worker(w, true);
     return;
@@ -237,37 +249,35 @@ void BrokerCore::on_reply(Frames& msg, Worker& w, const mdp::BrokerInbound& in, 
   out_.emplace_back();
   out_.push_back(frame(mdp::kClientHeader));
   out_.push_back(frame(s.name));
-  for (std::size_t i = in.body_index; i < msg.size(); ++i) out_.push_back(std::move(msg[i]));
+  for (std::size_t i = in.body_index; i < msg.size(); ++i)
+    out_.push_back(std::move(msg[i]));
   const SendResult r = sink_.send(out_);
   if (r == SendResult::ok) {
     s.m.replies->Increment();
   } else {
     metrics_.undeliverable(r == SendResult::would_block ? "client_full" : "client_gone");
   }
-  w.busy = false;
-  w.client.clear();
-  worker_ready(w, now);
+  *held = std::move(w.clients.back());
+  w.clients.pop_back();
+  if (!w.idle) worker_ready(w, now);
 }
 
 void BrokerCore::worker_ready(Worker& w, TimePoint now) {
   Service& s = *w.service;
-  while (!s.queue.empty()) {
+  push_idle(w);
+  // Queued requests go out while some worker has room (the queue is only ever non-empty when
+  // none had).
+  while (!s.queue.empty() && s.idle_head != nullptr) {
     QueuedRequest& q = s.queue.front();
     if (q.deadline <= now) {
       s.m.dropped_deadline->Increment();
-    } else {
-      push_idle(w);
-      if (!dispatch(s, q.client, q.body, 0, now)) return;  // w was gone; request stays queued
-      s.queue.pop_front();
-      --total_queued_;
-      s.m.queue_depth->Set(static_cast<double>(s.queue.size()));
-      return;
+    } else if (!dispatch(s, q.client, q.body, 0, now)) {
+      break;  // every idle worker was gone; the request stays queued
     }
     s.queue.pop_front();
     --total_queued_;
-    s.m.queue_depth->Set(static_cast<double>(s.queue.size()));
   }
-  push_idle(w);
+  s.m.queue_depth->Set(static_cast<double>(s.queue.size()));
 }
 
 void BrokerCore::push_idle(Worker& w) {
@@ -337,7 +347,7 @@ TimePoint BrokerCore::tick(TimePoint now) {
     log::warn("worker expired: no heartbeat")
         .kv("service", w->service->name)
         .kv("peer", log::hex(w->identity))
-        .kv("busy", w->busy);
+        .kv("requests_held", static_cast<std::uint64_t>(w->clients.size()));
     delete_worker(*w, false);
   }
   // Queues are FIFO with one deadline length, so expired requests are at the front.
@@ -368,7 +378,8 @@ TimePoint BrokerCore::tick(TimePoint now) {
 }
 
 void BrokerCore::disconnect_all() {
-  while (!workers_.empty()) delete_worker(*workers_.begin()->second, true);
+  while (!workers_.empty())
+    delete_worker(*workers_.begin()->second, true);
 }
 
 std::size_t BrokerCore::worker_count(std::string_view service) const {

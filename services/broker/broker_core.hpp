@@ -38,7 +38,7 @@ using TimePoint = Clock::time_point;
 struct BrokerOptions {
   std::chrono::milliseconds heartbeat_interval{2500};
   int heartbeat_liveness = 3;
-  std::size_t queue_limit = 10'000;        // per service
+  std::size_t queue_limit = 10'000;         // per service
   std::size_t total_queue_limit = 200'000;  // across services
   std::chrono::milliseconds queue_deadline{10'000};
   std::size_t max_services = 1024;
@@ -65,8 +65,7 @@ using Authorizer =
 
 class BrokerCore {
  public:
-  BrokerCore(BrokerOptions options, Sink& sink, BrokerMetrics& metrics,
-             Authorizer authorizer = {});
+  BrokerCore(BrokerOptions options, Sink& sink, BrokerMetrics& metrics, Authorizer authorizer = {});
   ~BrokerCore();
   BrokerCore(const BrokerCore&) = delete;
   BrokerCore& operator=(const BrokerCore&) = delete;
@@ -95,8 +94,8 @@ class BrokerCore {
     Service* service = nullptr;
     TimePoint expiry;
     TimePoint heartbeat_due;
-    bool busy = false;
-    std::string client;  // identity of the client whose request this worker holds
+    std::uint32_t credit = 1;          // requests it takes at once (1 for plain 7/MDP)
+    std::vector<std::string> clients;  // whose requests it holds, one entry per request
     Worker* idle_prev = nullptr;
     Worker* idle_next = nullptr;
     bool idle = false;
@@ -109,7 +108,8 @@ class BrokerCore {
   struct Service {
     std::string name;
     std::deque<QueuedRequest> queue;
-    Worker* idle_head = nullptr;  // longest idle first
+    // Workers with room for another request, least recently given one first.
+    Worker* idle_head = nullptr;
     Worker* idle_tail = nullptr;
     std::size_t idle_count = 0;
     std::size_t worker_count = 0;
@@ -135,6 +135,7 @@ class BrokerCore {
   // frames are untouched.
   bool dispatch(Service& s, zmq::message_t& client, bus::Frames& body, std::size_t body_index,
                 TimePoint now);
+  // A worker has room again: it takes queued requests first, then waits in the idle list.
   void worker_ready(Worker& w, TimePoint now);
   void push_idle(Worker& w);
   void remove_idle(Worker& w);

@@ -1,15 +1,15 @@
 #include "broker/broker_core.hpp"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace kai::broker {
 namespace {
 
 using namespace std::chrono_literals;
-using bus::Frames;
 using bus::frame;
+using bus::Frames;
 using bus::view;
 
 struct Sent {
@@ -22,7 +22,8 @@ class CaptureSink : public Sink {
     const std::string to(view(msg[0]));
     if (unreachable.count(to)) return bus::SendResult::unreachable;
     Sent s;
-    for (auto& f : msg) s.frames.emplace_back(view(f));
+    for (auto& f : msg)
+      s.frames.emplace_back(view(f));
     msg.clear();
     sent.push_back(std::move(s));
     return bus::SendResult::ok;
@@ -38,9 +39,11 @@ double metric(prometheus::Registry& r, const std::string& name,
     if (fam.name != name) continue;
     for (const auto& m : fam.metric) {
       std::map<std::string, std::string> got;
-      for (const auto& l : m.label) got[l.name] = l.value;
+      for (const auto& l : m.label)
+        got[l.name] = l.value;
       bool match = true;
-      for (const auto& [k, v] : labels) match = match && got[k] == v;
+      for (const auto& [k, v] : labels)
+        match = match && got[k] == v;
       if (!match) continue;
       return fam.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
     }
@@ -49,7 +52,9 @@ double metric(prometheus::Registry& r, const std::string& name,
 }
 
 // Identities as libzmq makes them: binary, starting with a zero byte.
-std::string id(int n) { return std::string("\0\0\0\0", 4) + static_cast<char>(n); }
+std::string id(int n) {
+  return std::string("\0\0\0\0", 4) + static_cast<char>(n);
+}
 
 class BrokerCoreTest : public ::testing::Test {
  protected:
@@ -66,7 +71,8 @@ class BrokerCoreTest : public ::testing::Test {
 
   void in(std::initializer_list<std::string> parts, TimePoint at) {
     Frames f;
-    for (const auto& p : parts) f.push_back(frame(p));
+    for (const auto& p : parts)
+      f.push_back(frame(p));
     core_->handle(f, at);
   }
   void ready(const std::string& w, const std::string& svc) {
@@ -117,7 +123,8 @@ TEST_F(BrokerCoreTest, MultiFrameBodiesPassThrough) {
 }
 
 TEST_F(BrokerCoreTest, SpreadsLoadLeastRecentlyUsedFirst) {
-  for (int w = 1; w <= 3; ++w) ready(id(w), "svc");
+  for (int w = 1; w <= 3; ++w)
+    ready(id(w), "svc");
   std::vector<std::string> order;
   for (int i = 0; i < 6; ++i) {
     request(id(100), "svc", "r", t0_);
@@ -149,7 +156,8 @@ TEST_F(BrokerCoreTest, QueuesUntilAWorkerIsReady) {
 }
 
 TEST_F(BrokerCoreTest, QueueIsBoundedAndHasADeadline) {
-  for (int i = 0; i < 5; ++i) request(id(9), "nobody", "r", t0_);
+  for (int i = 0; i < 5; ++i)
+    request(id(9), "nobody", "r", t0_);
   EXPECT_EQ(core_->queue_depth("nobody"), 3u);
   EXPECT_EQ(metric(registry_, "kai_broker_requests_dropped_total",
                    {{"service", "nobody"}, {"reason", "queue_full"}}),
@@ -166,7 +174,8 @@ TEST_F(BrokerCoreTest, QueueIsBoundedAndHasADeadline) {
 }
 
 TEST_F(BrokerCoreTest, ExpiresEveryDeadWorkerNotJustTheFirst) {
-  for (int w = 1; w <= 4; ++w) ready(id(w), "svc");
+  for (int w = 1; w <= 4; ++w)
+    ready(id(w), "svc");
   request(id(50), "svc", "r", t0_);  // worker 1 becomes busy
   sink_.take();
   // Only worker 3 keeps talking.
@@ -194,7 +203,8 @@ TEST_F(BrokerCoreTest, SendsHeartbeatsToQuietWorkers) {
   core_->tick(t0_ + 1001ms);
   auto out = sink_.take();
   ASSERT_EQ(out.size(), 2u);
-  for (const auto& s : out) EXPECT_EQ(s.frames.back(), "\x04");
+  for (const auto& s : out)
+    EXPECT_EQ(s.frames.back(), "\x04");
   core_->tick(t0_ + 1002ms);
   EXPECT_TRUE(sink_.take().empty());  // not again until the next interval
 }
@@ -256,12 +266,10 @@ TEST_F(BrokerCoreTest, MalformedMessagesAreCountedAndTheWorkerDropped) {
   in({id(2), "garbage"}, t0_);
   in({id(2), "", "HTTP/1.1", "x"}, t0_);
   EXPECT_EQ(core_->worker_count("svc"), 0u);
-  EXPECT_EQ(metric(registry_, "kai_broker_malformed_messages_total",
-                   {{"reason", "unknown_command"}}),
-            1);
-  EXPECT_EQ(metric(registry_, "kai_broker_malformed_messages_total",
-                   {{"reason", "too_few_frames"}}),
-            1);
+  EXPECT_EQ(
+      metric(registry_, "kai_broker_malformed_messages_total", {{"reason", "unknown_command"}}), 1);
+  EXPECT_EQ(
+      metric(registry_, "kai_broker_malformed_messages_total", {{"reason", "too_few_frames"}}), 1);
   EXPECT_EQ(metric(registry_, "kai_broker_malformed_messages_total",
                    {{"reason", "unknown_protocol_header"}}),
             1);
@@ -274,8 +282,8 @@ TEST_F(BrokerCoreTest, GoneWorkerIsSkippedAndTheRequestGoesToTheNext) {
   request(id(9), "svc", "body", t0_);
   auto out = sink_.take();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].frames, (std::vector<std::string>{id(2), "", "MDPW01", "\x02", id(9), "",
-                                                     "body"}));
+  EXPECT_EQ(out[0].frames,
+            (std::vector<std::string>{id(2), "", "MDPW01", "\x02", id(9), "", "body"}));
   EXPECT_EQ(core_->worker_count("svc"), 1u);
 }
 
@@ -322,8 +330,8 @@ TEST_F(BrokerCoreTest, ForgetsServicesNobodyEverServedButKeepsRealOnes) {
   request(id(9), "typo", "r", t0_);
   ready(id(1), "real");
   in({id(1), "", "MDPW01", "\x05"}, t0_);  // the real service loses its only worker
-  core_->tick(t0_ + 6s);                      // queue deadline passes
-  core_->tick(t0_ + 70s);                     // idle TTL passes
+  core_->tick(t0_ + 6s);                   // queue deadline passes
+  core_->tick(t0_ + 70s);                  // idle TTL passes
   EXPECT_EQ(metric(registry_, "kai_broker_workers", {{"service", "typo"}}), -1);
   EXPECT_EQ(metric(registry_, "kai_broker_workers", {{"service", "real"}}), 0);
 }
@@ -335,6 +343,54 @@ TEST_F(BrokerCoreTest, DisconnectAllOnShutdown) {
   auto out = sink_.take();
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(core_->total_workers(), 0u);
+}
+
+TEST_F(BrokerCoreTest, WorkerWithCreditHoldsThatManyRequestsAndAnswersInAnyOrder) {
+  in({id(1), "", "MDPW01", "\x01", "echo", "2"}, t0_);
+  ready(id(2), "echo");  // plain MDP: credit 1
+  for (int c = 10; c < 14; ++c)
+    request(id(c), "echo", "r", t0_);
+  auto out = sink_.take();
+  ASSERT_EQ(out.size(), 3u);  // 2 + 1 taken, the fourth waits
+  std::map<std::string, int> per_worker;
+  for (const auto& s : out)
+    ++per_worker[s.frames[0]];
+  EXPECT_EQ(per_worker[id(1)], 2);
+  EXPECT_EQ(per_worker[id(2)], 1);
+  EXPECT_EQ(core_->queue_depth("echo"), 1u);
+
+  // Replies in another order than the requests; each frees one unit of credit.
+  const std::string first_client = out[0].frames[0] == id(1) ? out[0].frames[4] : out[1].frames[4];
+  std::string second_client;
+  for (const auto& s : out) {
+    if (s.frames[0] == id(1) && s.frames[4] != first_client) second_client = s.frames[4];
+  }
+  reply(id(1), second_client, "b", t0_);
+  out = sink_.take();
+  ASSERT_EQ(out.size(), 2u);  // the reply, then the queued request to the freed worker
+  EXPECT_EQ(out[0].frames[0], second_client);
+  EXPECT_EQ(out[1].frames[0], id(1));
+  EXPECT_EQ(out[1].frames[4], id(13));
+  EXPECT_EQ(core_->queue_depth("echo"), 0u);
+
+  // A reply for a client it does not hold is a protocol error: DISCONNECT.
+  reply(id(1), id(77), "x", t0_);
+  out = sink_.take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(is_disconnect(out[0], id(1)));
+  EXPECT_EQ(core_->worker_count("echo"), 1u);
+}
+
+TEST_F(BrokerCoreTest, CreditSpreadsRequestsOverWorkersInTurn) {
+  in({id(1), "", "MDPW01", "\x01", "echo", "8"}, t0_);
+  in({id(2), "", "MDPW01", "\x01", "echo", "8"}, t0_);
+  for (int c = 0; c < 6; ++c)
+    request(id(20 + c), "echo", "r", t0_);
+  std::map<std::string, int> per_worker;
+  for (const auto& s : sink_.take())
+    ++per_worker[s.frames[0]];
+  EXPECT_EQ(per_worker[id(1)], 3);
+  EXPECT_EQ(per_worker[id(2)], 3);
 }
 
 }  // namespace

@@ -99,6 +99,8 @@ void BrokerMetrics::undeliverable(const char* why) {
   undeliverable_.Add({{"reason", why}}).Increment();
 }
 
-void BrokerMetrics::denied(const char* what) { denied_.Add({{"kind", what}}).Increment(); }
+void BrokerMetrics::denied(const char* what) {
+  denied_.Add({{"kind", what}}).Increment();
+}
 
 }  // namespace kai::broker

@@ -1,12 +1,12 @@
 // The broker's Prometheus metrics. Constructed on a registry so unit tests can use a private one.
 #pragma once
 
+#include <array>
+#include <string>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
-
-#include <array>
-#include <string>
 
 #include "bus/mdp.hpp"
 
@@ -30,7 +30,9 @@ class BrokerMetrics {
   ServiceMetrics for_service(const std::string& service);
   // Drops a forgotten service's series so names nobody serves do not pile up in /metrics.
   void release(const ServiceMetrics& m);
-  void malformed(bus::mdp::Malformed why) { malformed_[static_cast<std::size_t>(why)]->Increment(); }
+  void malformed(bus::mdp::Malformed why) {
+    malformed_[static_cast<std::size_t>(why)]->Increment();
+  }
   void protocol_error(const char* what);
   void undeliverable(const char* why);
   void denied(const char* what);

@@ -72,7 +72,8 @@ Status BrokerServer::reload_allow_list() {
   if (!zap_) return Status::Ok();
   auto allow = bus::AllowList::load(options_.allow_file);
   if (!allow.ok()) {
-    log::error("allow-list reload failed; keeping the old one").kv("error", allow.status().message());
+    log::error("allow-list reload failed; keeping the old one")
+        .kv("error", allow.status().message());
     return allow.status();
   }
   log::info("allow-list reloaded").kv("allowed_keys", static_cast<std::uint64_t>(allow->size()));

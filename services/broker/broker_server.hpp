@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+
 #include <zmq.hpp>
 
 #include "broker/broker_core.hpp"

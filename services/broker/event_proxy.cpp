@@ -8,7 +8,9 @@ namespace kai::broker {
 EventProxy::EventProxy(zmq::context_t& ctx, BrokerMetrics& metrics)
     : xsub_(ctx, zmq::socket_type::xsub), xpub_(ctx, zmq::socket_type::xpub), metrics_(metrics) {}
 
-EventProxy::~EventProxy() { stop(); }
+EventProxy::~EventProxy() {
+  stop();
+}
 
 Status EventProxy::start(const std::string& xsub_bind, const std::string& xpub_bind,
                          const bus::CurveConfig& curve, std::int64_t max_message_size) {
@@ -52,7 +54,8 @@ void EventProxy::run() {
           metrics_.malformed(bus::mdp::Malformed::too_many_frames);
           continue;
         }
-        if (bus::send_frames(xpub_, msg) == bus::SendResult::ok) metrics_.events_relayed().Increment();
+        if (bus::send_frames(xpub_, msg) == bus::SendResult::ok)
+          metrics_.events_relayed().Increment();
       }
     }
     if (items[1].revents & ZMQ_POLLIN) {

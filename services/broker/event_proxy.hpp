@@ -6,6 +6,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+
 #include <zmq.hpp>
 
 #include "broker/broker_metrics.hpp"

@@ -49,20 +49,23 @@ class BusBrokerTest : public ::testing::Test {
   zmq::context_t ctx_{1};
 };
 
-TEST_F(BusBrokerTest, RequestsSpreadOverEveryWorkerProcess) {
+// Three worker processes started with `worker_args` (registering `registrations` connections in
+// all) share 600 concurrent requests, each taking a fair part.
+void expect_spread(zmq::context_t& ctx, const std::vector<std::string>& worker_args,
+                   int registrations) {
   BrokerProcess broker;
   std::vector<std::unique_ptr<Process>> workers;
   for (int i = 0; i < 3; ++i) {
-    workers.push_back(start_echo_worker({broker.endpoint()}, {"--worker-slots=2"}));
+    workers.push_back(start_echo_worker({broker.endpoint()}, worker_args));
   }
-  bus::Client client(ctx_, via({broker.endpoint()}));
+  bus::Client client(ctx, via({broker.endpoint()}));
   ASSERT_TRUE(wait_until([&] {
     auto r = client.mmi("mmi.service", "echo", 500ms);
     return r.ok() && *r == "200";
   }));
   // Let every worker register before counting.
-  ASSERT_TRUE(
-      wait_until([&] { return broker.process().count_output("\"worker registered\"") >= 6; }, 5s));
+  ASSERT_TRUE(wait_until(
+      [&] { return broker.process().count_output("\"worker registered\"") >= registrations; }, 5s));
 
   std::mutex mu;
   std::map<std::string, int> by_pid;
@@ -85,6 +88,15 @@ TEST_F(BusBrokerTest, RequestsSpreadOverEveryWorkerProcess) {
   for (const auto& [pid, n] : by_pid) {
     EXPECT_GE(n, total / 10) << "worker " << pid << " got too small a share";
   }
+}
+
+TEST_F(BusBrokerTest, RequestsSpreadOverEveryWorkerProcess) {
+  expect_spread(ctx_, {"--worker-slots=2"}, 6);
+}
+
+// The credit extension: one connection per process holding several requests at once.
+TEST_F(BusBrokerTest, RequestsSpreadOverWorkersThatTakeSeveralAtOnce) {
+  expect_spread(ctx_, {"--worker-slots=1", "--worker-credit=8"}, 3);
 }
 
 TEST_F(BusBrokerTest, KilledWorkerIsExpiredAndTheOthersServe) {
