@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the benchmarks; each prints the same run's baseline beside its own figures.
+#   scripts/bench.sh            every benchmark
+#   scripts/bench.sh bus        only the bus benchmark (raw ZeroMQ echo vs kai-broker)
+#   BENCH_SOAK=600 scripts/bench.sh soak   the broker memory soak (10 minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${BUILD_DIR:-build}"
+export KAI_BIN_DIR="$PWD/$BUILD_DIR/bin"
+export KAI_SOURCE_DIR="$PWD"
+what="${1:-all}"
+
+run_bus() {
+  echo "== bus: raw DEALER->ROUTER echo vs kai-broker, plain 7/MDP workers (64 connections)"
+  "$BUILD_DIR/bench/kai-bus-bench" --seconds="${BENCH_SECONDS:-5}" --slots=64 --credit=1
+  echo "== bus: the same with the credit extension (4 connections x 64 credit)"
+  "$BUILD_DIR/bench/kai-bus-bench" --seconds="${BENCH_SECONDS:-5}" --slots=4 --credit=64
+}
+
+run_soak() {
+  echo "== broker memory soak (${BENCH_SOAK:-600} s)"
+  "$BUILD_DIR/bench/kai-bus-bench" --soak="${BENCH_SOAK:-600}" --slots=4 --credit=64
+}
+
+case "$what" in
+  bus) run_bus ;;
+  soak) run_soak ;;
+  all)
+    run_bus
+    ;;
+  *) echo "usage: $0 [all|bus|soak]" >&2; exit 2 ;;
+esac
