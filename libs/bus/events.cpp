@@ -88,9 +88,9 @@ SequenceTracker::Observation SequenceTracker::observe_head(std::string_view publ
 }
 
 EventPublisher::EventPublisher(zmq::context_t& ctx, const std::vector<std::string>& endpoints,
-                               const CurveConfig& curve)
+                               const CurveConfig& curve, std::chrono::milliseconds linger)
     : socket_(ctx, zmq::socket_type::pub) {
-  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
   socket_.set(zmq::sockopt::sndhwm, 100'000);
   apply_curve_client(socket_, curve);
   for (const auto& e : endpoints)

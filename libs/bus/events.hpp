@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -69,8 +70,10 @@ class SequenceTracker {
 // Thread-safe publisher; send never blocks (PUB drops when a pipe is full: the outbox covers it).
 class EventPublisher {
  public:
+  // `linger`: how long closing the publisher may wait for queued events to go out (0: drop them).
   EventPublisher(zmq::context_t& ctx, const std::vector<std::string>& endpoints,
-                 const CurveConfig& curve);
+                 const CurveConfig& curve,
+                 std::chrono::milliseconds linger = std::chrono::milliseconds(0));
   void publish(const Event& e);
 
  private:

@@ -196,7 +196,9 @@ TEST(RegistryTest, MembershipContractFromTheDesign) {
   reply.items[0].id = 1;
   reply.items[0].name = "凯旋";
   reply.items[0].kind = OrganizationKind::enterprise;
-  reply.items[0].contact = Contact{.name = "王丽", .phone = "13812345678"};
+  reply.items[0].contact.emplace();
+  reply.items[0].contact->name = "王丽";
+  reply.items[0].contact->phone = "13812345678";
   reply.items[0].version = 1;
   reply.items[0].created_at = 1719705600000;
   reply.items[0].updated_at = 1719705600000;

@@ -23,7 +23,9 @@ std::string list_page() {
     o.credit_code = "91330104MA2GL1234X";
     o.community = "凯旋社区";
     o.grid = "第三网格";
-    o.contact = mm::Contact{.name = "王丽", .phone = "13812345678"};
+    o.contact.emplace();
+    o.contact->name = "王丽";
+    o.contact->phone = "13812345678";
     o.tags = std::vector<std::string>{"党建", "共建"};
     o.joined_on = "2016-05-01";
     o.version = 3;
