@@ -53,8 +53,10 @@ std::vector<std::string> split_list(std::string_view s, char sep) {
   while (!s.empty()) {
     const std::size_t p = s.find(sep);
     std::string_view item = s.substr(0, p);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
     if (!item.empty()) out.emplace_back(item);
     if (p == std::string_view::npos) break;
     s.remove_prefix(p + 1);
@@ -121,11 +123,13 @@ Result<Config> Config::parse(std::vector<SettingSpec> specs, int argc, const cha
       continue;
     }
     if (arg == "--") {
-      for (++i; i < argc; ++i) cfg.positionals_.emplace_back(argv[i]);
+      for (++i; i < argc; ++i)
+        cfg.positionals_.emplace_back(argv[i]);
       break;
     }
     if (!arg.starts_with("--")) {
-      if (!allow_positionals) return invalid_argument("unexpected argument '" + std::string(arg) + "'");
+      if (!allow_positionals)
+        return invalid_argument("unexpected argument '" + std::string(arg) + "'");
       cfg.positionals_.emplace_back(arg);
       continue;
     }

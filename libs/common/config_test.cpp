@@ -25,8 +25,9 @@ Config::EnvLookup env_of(std::map<std::string, std::string> vars) {
 
 TEST(ConfigTest, DefaultsEnvAndFlagsInOrderOfPrecedence) {
   const char* argv[] = {"prog", "--worker-slots", "32", "--heartbeat=1s"};
-  auto cfg = Config::parse(specs(), 4, argv, false, env_of({{"KAI_WORKER_SLOTS", "16"},
-                                                            {"KAI_BROKER", "tcp://a:1,tcp://b:2"}}));
+  auto cfg =
+      Config::parse(specs(), 4, argv, false,
+                    env_of({{"KAI_WORKER_SLOTS", "16"}, {"KAI_BROKER", "tcp://a:1,tcp://b:2"}}));
   ASSERT_TRUE(cfg.ok()) << cfg.status().to_string();
   EXPECT_EQ(cfg->integer("worker-slots"), 32);
   EXPECT_EQ(cfg->duration("heartbeat"), std::chrono::milliseconds(1000));
@@ -66,8 +67,8 @@ TEST(ConfigTest, RejectsUnknownFlagOutOfRangeAndMalformedValues) {
 
 TEST(ConfigTest, HelpListsEverySettingAndHidesSecrets) {
   const char* argv[] = {"prog", "--help"};
-  auto cfg = Config::parse(specs(), 2, argv, false,
-                           env_of({{"KAI_CURVE_SECRET_KEY", "do-not-print-me"}}));
+  auto cfg =
+      Config::parse(specs(), 2, argv, false, env_of({{"KAI_CURVE_SECRET_KEY", "do-not-print-me"}}));
   ASSERT_TRUE(cfg.ok());
   EXPECT_TRUE(cfg->help_requested());
   const std::string help = cfg->help_text("prog", "does things");

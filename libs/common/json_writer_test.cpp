@@ -9,10 +9,19 @@ TEST(JsonWriterTest, NestedDocument) {
   std::string out;
   JsonWriter w(out);
   w.begin_object()
-      .key("name").value("凯联盟")
-      .key("count").value(37)
-      .key("tags").begin_array().value("a").value(true).null().end_array()
-      .key("empty").begin_object().end_object()
+      .key("name")
+      .value("凯联盟")
+      .key("count")
+      .value(37)
+      .key("tags")
+      .begin_array()
+      .value("a")
+      .value(true)
+      .null()
+      .end_array()
+      .key("empty")
+      .begin_object()
+      .end_object()
       .end_object();
   EXPECT_EQ(out, R"({"name":"凯联盟","count":37,"tags":["a",true,null],"empty":{}})");
 }
@@ -35,7 +44,11 @@ TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacter) {
 
 TEST(JsonWriterTest, NonFiniteDoublesAreNull) {
   std::string out;
-  JsonWriter(out).begin_array().value(1.5).value(std::numeric_limits<double>::infinity()).end_array();
+  JsonWriter(out)
+      .begin_array()
+      .value(1.5)
+      .value(std::numeric_limits<double>::infinity())
+      .end_array();
   EXPECT_EQ(out, "[1.5,null]");
 }
 

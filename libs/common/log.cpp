@@ -1,9 +1,9 @@
 #include "common/log.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
+
+#include <unistd.h>
 
 #include "common/json_writer.hpp"
 #include "common/time.hpp"
@@ -50,7 +50,9 @@ void init(std::string_view process, Level min_level) {
   g_min_level.store(min_level, std::memory_order_relaxed);
 }
 
-bool enabled(Level level) { return level >= g_min_level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+  return level >= g_min_level.load(std::memory_order_relaxed);
+}
 
 Line::Line(Level level, std::string_view msg) : active_(enabled(level)) {
   if (!active_) return;

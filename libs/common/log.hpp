@@ -50,10 +50,18 @@ class Line {
   bool active_;
 };
 
-inline Line debug(std::string_view msg) { return Line(Level::debug, msg); }
-inline Line info(std::string_view msg) { return Line(Level::info, msg); }
-inline Line warn(std::string_view msg) { return Line(Level::warn, msg); }
-inline Line error(std::string_view msg) { return Line(Level::error, msg); }
+inline Line debug(std::string_view msg) {
+  return Line(Level::debug, msg);
+}
+inline Line info(std::string_view msg) {
+  return Line(Level::info, msg);
+}
+inline Line warn(std::string_view msg) {
+  return Line(Level::warn, msg);
+}
+inline Line error(std::string_view msg) {
+  return Line(Level::error, msg);
+}
 
 // Binds a request id and trace id to the current thread for the lifetime of the object, so every
 // line logged while serving a request can be correlated without passing ids around.

@@ -12,7 +12,7 @@ namespace kai {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "a Result holding a status must hold an error");
   }
@@ -47,8 +47,8 @@ class [[nodiscard]] Result {
 }  // namespace kai
 
 // Early return of a failed Status from an expression yielding Status.
-#define KAI_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::kai::Status kai_status_ = (expr);      \
+#define KAI_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::kai::Status kai_status_ = (expr);        \
     if (!kai_status_.ok()) return kai_status_; \
   } while (0)

@@ -1,12 +1,12 @@
 #include "common/signals.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
 
 namespace kai {
 

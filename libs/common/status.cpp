@@ -38,7 +38,9 @@ std::optional<StatusCode> status_code_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-int http_status_for(StatusCode code) { return kCodes[static_cast<std::size_t>(code)].http; }
+int http_status_for(StatusCode code) {
+  return kCodes[static_cast<std::size_t>(code)].http;
+}
 
 std::string Status::to_string() const {
   std::string out(status_code_name(code_));

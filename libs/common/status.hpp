@@ -80,7 +80,9 @@ class Status {
 inline Status invalid_argument(std::string msg, std::string field = {}) {
   return {StatusCode::invalid_argument, std::move(msg), std::move(field)};
 }
-inline Status not_found(std::string msg) { return {StatusCode::not_found, std::move(msg)}; }
+inline Status not_found(std::string msg) {
+  return {StatusCode::not_found, std::move(msg)};
+}
 inline Status already_exists(std::string msg) {
   return {StatusCode::already_exists, std::move(msg)};
 }
@@ -96,11 +98,17 @@ inline Status unauthenticated(std::string msg) {
 inline Status resource_exhausted(std::string msg) {
   return {StatusCode::resource_exhausted, std::move(msg)};
 }
-inline Status unavailable(std::string msg) { return {StatusCode::unavailable, std::move(msg)}; }
+inline Status unavailable(std::string msg) {
+  return {StatusCode::unavailable, std::move(msg)};
+}
 inline Status deadline_exceeded(std::string msg) {
   return {StatusCode::deadline_exceeded, std::move(msg)};
 }
-inline Status aborted(std::string msg) { return {StatusCode::aborted, std::move(msg)}; }
-inline Status internal_error(std::string msg) { return {StatusCode::internal, std::move(msg)}; }
+inline Status aborted(std::string msg) {
+  return {StatusCode::aborted, std::move(msg)};
+}
+inline Status internal_error(std::string msg) {
+  return {StatusCode::internal, std::move(msg)};
+}
 
 }  // namespace kai

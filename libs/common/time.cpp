@@ -17,7 +17,9 @@ bool parse_digits(std::string_view s, std::size_t pos, std::size_t count, int& o
   return true;
 }
 
-bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(int y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -116,9 +118,8 @@ std::optional<UnixMillis> parse_rfc3339(std::string_view s) {
   int y, mo, d, h, mi, sec;
   if (s.size() < 20) return std::nullopt;
   if (!parse_digits(s, 0, 4, y) || s[4] != '-' || !parse_digits(s, 5, 2, mo) || s[7] != '-' ||
-      !parse_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') ||
-      !parse_digits(s, 11, 2, h) || s[13] != ':' || !parse_digits(s, 14, 2, mi) ||
-      s[16] != ':' || !parse_digits(s, 17, 2, sec)) {
+      !parse_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !parse_digits(s, 11, 2, h) ||
+      s[13] != ':' || !parse_digits(s, 14, 2, mi) || s[16] != ':' || !parse_digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) || h > 23 ||

@@ -137,7 +137,8 @@ TEST(RequestParserTest, HeaderShape) {
   expect_error("GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400, "malformed");
   expect_error("GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n", 400, "malformed");
   expect_error("GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n folded\r\n\r\n", 400, "malformed");
-  expect_error(std::string("GET / HTTP/1.1\r\nHost: x\r\nA: b") + '\0' + "c\r\n\r\n", 400, "malformed");
+  expect_error(std::string("GET / HTTP/1.1\r\nHost: x\r\nA: b") + '\0' + "c\r\n\r\n", 400,
+               "malformed");
   expect_error("GET / HTTP/1.1\r\nHost: x\r\nA: b\rc\r\n\r\n", 400, "malformed");
   // obs-text in values is allowed and passed through.
   Outcome o = feed("GET / HTTP/1.1\r\nHost: x\r\nX-Name: \xe5\x87\xaf\r\n\r\n");

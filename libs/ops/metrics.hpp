@@ -6,12 +6,12 @@
 // the reference: Add() takes a lock and hashes the labels, the counter itself is lock-free.
 #pragma once
 
+#include <string>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-
-#include <string>
 
 namespace kai::ops {
 

@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // The client- and worker-side parsers see the same bytes without the identity frame.
     bus::Frames tail;
-    for (std::size_t f = 1; f < frames.size(); ++f) tail.push_back(bus::frame(bus::view(frames[f])));
+    for (std::size_t f = 1; f < frames.size(); ++f)
+      tail.push_back(bus::frame(bus::view(frames[f])));
     (void)bus::mdp::parse_worker_inbound(tail);
     (void)bus::mdp::parse_client_inbound(tail);
     core.handle(frames, now);

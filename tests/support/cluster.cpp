@@ -1,8 +1,8 @@
 #include "support/cluster.hpp"
 
-#include <signal.h>
-
 #include <stdexcept>
+
+#include <signal.h>
 
 namespace kai::testing {
 
@@ -25,7 +25,9 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra_args,
   start();
 }
 
-BrokerProcess::~BrokerProcess() { kill_now(); }
+BrokerProcess::~BrokerProcess() {
+  kill_now();
+}
 
 std::vector<std::string> BrokerProcess::heartbeat_args() const {
   return {"--heartbeat-interval=100ms", "--heartbeat-liveness=3"};
@@ -35,8 +37,10 @@ void BrokerProcess::start() {
   std::vector<std::string> args = {
       "--broker-bind=" + endpoint(), "--events-xsub-bind=" + xsub_endpoint(),
       "--events-xpub-bind=" + xpub_endpoint(), "--ops-addr=127.0.0.1:0", "--log-level=debug"};
-  for (const auto& a : heartbeat_args()) args.push_back(a);
-  for (const auto& a : extra_args_) args.push_back(a);
+  for (const auto& a : heartbeat_args())
+    args.push_back(a);
+  for (const auto& a : extra_args_)
+    args.push_back(a);
   proc_ = std::make_unique<Process>(bin_path("kai-broker"), args, env_);
   if (!proc_->wait_for_output("\"broker listening\"", 10s)) {
     throw std::runtime_error("kai-broker did not start:\n" + proc_->output());
@@ -61,10 +65,12 @@ std::unique_ptr<Process> start_echo_worker(const std::vector<std::string>& broke
                                            std::vector<std::string> extra_args,
                                            std::map<std::string, std::string> env) {
   std::string list;
-  for (const auto& b : brokers) list += (list.empty() ? "" : ",") + b;
+  for (const auto& b : brokers)
+    list += (list.empty() ? "" : ",") + b;
   std::vector<std::string> args = {"--broker=" + list, "--heartbeat-interval=100ms",
                                    "--heartbeat-liveness=3", "--log-level=debug"};
-  for (auto& a : extra_args) args.push_back(std::move(a));
+  for (auto& a : extra_args)
+    args.push_back(std::move(a));
   auto p = std::make_unique<Process>(bin_path("kai-echo-worker"), args, std::move(env));
   if (!p->wait_for_output("worker connections opened", 10s)) {
     throw std::runtime_error("kai-echo-worker did not start:\n" + p->output());

@@ -6,12 +6,12 @@
 //           process (INSERT OR IGNORE), sleeps --write-delay, then replies "applied" or
 //           "replayed": lets tests kill a worker after the write but before the reply
 // With --raw it echoes whatever body frames arrive (third-party MDP clients, benchmarks).
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <iostream>
 #include <mutex>
 #include <thread>
+
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "bus/envelope.hpp"
 #include "bus/settings.hpp"
@@ -47,7 +47,9 @@ class WriteLog {
     if (path.empty()) return;
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) std::abort();
     sqlite3_busy_timeout(db_, 10'000);
-    sqlite3_exec(db_, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS applied(key TEXT PRIMARY KEY, pid INTEGER)",
+    sqlite3_exec(db_,
+                 "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS applied(key TEXT PRIMARY "
+                 "KEY, pid INTEGER)",
                  nullptr, nullptr, nullptr);
   }
   // true when this call applied the key, false when it was already there.
