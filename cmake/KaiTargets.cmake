@@ -44,9 +44,10 @@ function(kai_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # The test harness knows the build and source folders itself (tests/support), so no environment
+  # is passed here: gtest_discover_tests would split a list-valued ENVIRONMENT property.
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
-    ENVIRONMENT "KAI_BIN_DIR=${CMAKE_BINARY_DIR}/bin;KAI_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
 endfunction()
 
 # kai_benchmark(name SOURCES ... DEPS ...): a Google Benchmark or custom benchmark in build/bench.

@@ -1,5 +1,12 @@
 #include "support/process.hpp"
 
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -8,24 +15,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <iostream>
-#include <random>
-#include <stdexcept>
-
 namespace kai::testing {
 
-std::string bin_path(std::string_view program) {
+std::string bin_dir() {
   const char* dir = std::getenv("KAI_BIN_DIR");
-  std::string base = dir != nullptr ? dir : "build/bin";
-  return base + "/" + std::string(program);
+  return dir != nullptr && *dir != '\0' ? dir : KAI_TEST_BIN_DIR;
+}
+
+std::string bin_path(std::string_view program) {
+  return bin_dir() + "/" + std::string(program);
 }
 
 std::string source_path(std::string_view relative) {
   const char* dir = std::getenv("KAI_SOURCE_DIR");
-  std::string base = dir != nullptr ? dir : ".";
+  const std::string base = dir != nullptr && *dir != '\0' ? dir : KAI_TEST_SOURCE_DIR;
   return base + "/" + std::string(relative);
 }
 
@@ -78,13 +81,16 @@ Process::Process(std::string program, std::vector<std::string> args,
     const std::string key(kv.substr(0, kv.find('=')));
     if (env.count(key) == 0) envs.emplace_back(kv);
   }
-  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  for (const auto& [k, v] : env)
+    envs.push_back(k + "=" + v);
   std::vector<char*> argv;
   argv.push_back(program_.data());
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  for (auto& e : envs) envp.push_back(e.data());
+  for (auto& e : envs)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
 
   pid_ = ::fork();
@@ -177,26 +183,32 @@ std::optional<std::string> Process::wait_for_output(std::string_view needle,
 int Process::count_output(std::string_view needle) {
   std::lock_guard lock(mu_);
   int n = 0;
-  for (const auto& l : lines_) n += l.find(needle) != std::string::npos ? 1 : 0;
+  for (const auto& l : lines_)
+    n += l.find(needle) != std::string::npos ? 1 : 0;
   return n;
 }
 
 std::string Process::output() {
   std::lock_guard lock(mu_);
   std::string out;
-  for (const auto& l : lines_) out.append(l).push_back('\n');
+  for (const auto& l : lines_)
+    out.append(l).push_back('\n');
   return out + partial_;
 }
 
-RedisServer::RedisServer() : port_(free_port()) { start(); }
+RedisServer::RedisServer() : port_(free_port()) {
+  start();
+}
 
-RedisServer::~RedisServer() { kill_now(); }
+RedisServer::~RedisServer() {
+  kill_now();
+}
 
 void RedisServer::start() {
   proc_ = std::make_unique<Process>(
       "/usr/bin/redis-server",
-      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
-                               "", "--appendonly", "no", "--protected-mode", "yes"});
+      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--protected-mode", "yes"});
   if (!proc_->wait_for_output("Ready to accept connections", 10s)) {
     throw std::runtime_error("redis-server did not start: " + proc_->output());
   }

@@ -3,8 +3,6 @@
 // running behind it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -17,13 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace kai::testing {
 
 using namespace std::chrono_literals;
 
-// Path of a program built into build/bin (from KAI_BIN_DIR, set by CTest).
+// The folder of the programs built into build/bin: KAI_BIN_DIR when set, else the build folder
+// these tests were compiled in (so a test binary run by hand finds them too).
+std::string bin_dir();
+// Path of a program in bin_dir().
 std::string bin_path(std::string_view program);
-// Path below the source tree (from KAI_SOURCE_DIR, set by CTest).
+// Path below the source tree: KAI_SOURCE_DIR when set, else the tree these tests were built from.
 std::string source_path(std::string_view relative);
 
 // A loopback TCP port that nothing listens on right now, outside the kernel's ephemeral range so
