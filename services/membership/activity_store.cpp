@@ -7,7 +7,7 @@
 #include "membership/ledger_periods.hpp"
 #include "membership/node_store.hpp"
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/working_group_store.hpp"
 
@@ -161,50 +161,27 @@ Result<std::optional<Activity>> record_reported_activity(
 
 Result<msgs::ActivityListReply> list_activities(store::Tx& tx,
                                                 const msgs::ActivityListRequest& req) {
-  std::vector<std::string> where;
-  std::vector<store::Value> params;
+  PagedQuery q(kColumns, {.tag = "ac",
+                          .keys = 2,
+                          .after = "(a.held_on, a.id) < (?, ?)",
+                          .order_by = "a.held_on DESC, a.id DESC",
+                          .bind = bind_day_and_id});
   if (req.organization_id) {
-    where.push_back(
+    q.where(
         "EXISTS (SELECT 1 FROM activity_organization ao WHERE ao.activity_id = a.id AND "
-        "ao.organization_id = ?)");
-    params.emplace_back(*req.organization_id);
+        "ao.organization_id = ?)",
+        {*req.organization_id});
   }
-  if (req.working_group_id) {
-    where.push_back("a.working_group_id = ?");
-    params.emplace_back(*req.working_group_id);
-  }
-  if (req.source) {
-    where.push_back("a.source = ?");
-    params.emplace_back(msgs::to_string(*req.source));
-  }
-  add_range(where, params, req.from, req.to);
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "ac", 2);
-    if (!keys.ok()) return keys.status();
-    where.push_back("(a.held_on, a.id) < (?, ?)");
-    auto day_key = cursor_day((*keys)[0]);
-    if (!day_key.ok()) return day_key.status();
-    params.emplace_back(*day_key);
-    params.emplace_back((*keys)[1]);
-  }
-  std::string sql =
-      std::string(kColumns) + where_clause(where) + " ORDER BY a.held_on DESC, a.id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::ActivityListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto a = activity_from_row(tx, (*rows)[i]);
-    if (!a.ok()) return a.status();
-    reply.items.push_back(std::move(*a));
-  }
-  if (rows->size() > limit) {
-    const Activity& last = reply.items.back();
-    const std::int64_t keys[] = {day(last.held_on), last.id};
-    reply.next_cursor = make_cursor("ac", keys);
-  }
-  return reply;
+  if (req.working_group_id) q.where("a.working_group_id = ?", {*req.working_group_id});
+  if (req.source) q.where("a.source = ?", {msgs::to_string(*req.source)});
+  if (req.from) q.where("a.held_on >= ?", {*req.from});
+  if (req.to) q.where("a.held_on <= ?", {*req.to});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::ActivityListReply>(
+      tx, req.limit, [&tx](const store::Row& row) { return activity_from_row(tx, row); },
+      [](const Activity& a) {
+        return std::vector<std::int64_t>{day(a.held_on), a.id};
+      });
 }
 
 Result<msgs::ActivityTotalsReply> activity_totals(store::Tx& tx,

@@ -5,7 +5,7 @@
 #include "common/config.hpp"
 #include "membership/agreement_rules.hpp"
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 
 namespace kai::membership {
@@ -140,38 +140,11 @@ Result<Agreement> terminate_agreement(store::Tx& tx, const msgs::AgreementTermin
 
 Result<msgs::AgreementListReply> list_agreements(store::Tx& tx,
                                                  const msgs::AgreementListRequest& req) {
-  std::string sql(kColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.organization_id) {
-    where.push_back("organization_id = ?");
-    params.emplace_back(*req.organization_id);
-  }
-  if (req.status) {
-    where.push_back("status = ?");
-    params.emplace_back(msgs::to_string(*req.status));
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "ag", 1);
-    if (!keys.ok()) return keys.status();
-    where.push_back("id < ?");
-    params.emplace_back((*keys)[0]);
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::AgreementListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto a = agreement_from_row((*rows)[i]);
-    if (!a.ok()) return a.status();
-    reply.items.push_back(std::move(*a));
-  }
-  if (rows->size() > limit) reply.next_cursor = make_cursor("ag", reply.items.back().id);
-  return reply;
+  PagedQuery q(kColumns, {.tag = "ag", .keys = 1, .after = "id < ?", .order_by = "id DESC"});
+  if (req.organization_id) q.where("organization_id = ?", {*req.organization_id});
+  if (req.status) q.where("status = ?", {msgs::to_string(*req.status)});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::AgreementListReply>(tx, req.limit, agreement_from_row, id_key);
 }
 
 Result<std::vector<Agreement>> expire_agreements(store::Tx& tx, CivilDays today, UnixMillis now) {

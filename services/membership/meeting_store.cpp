@@ -6,7 +6,7 @@
 
 #include "membership/meeting_rules.hpp"
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 
 namespace kai::membership {
@@ -68,6 +68,23 @@ Status touch(store::Tx& tx, std::int64_t id, UnixMillis now) {
                  {now, id});
 }
 
+// Holding and cancelling both close a meeting: its last status, and in `minutes` the minutes of
+// the meeting or the reason it was cancelled.
+Result<Meeting> close_meeting(store::Tx& tx, std::int64_t id, MeetingStatus status,
+                              const std::optional<std::string>& minutes, UnixMillis now) {
+  KAI_RETURN_IF_ERROR(tx.exec("UPDATE meeting SET status = ?, minutes = ? WHERE id = ?",
+                              {msgs::to_string(status), minutes, id}));
+  KAI_RETURN_IF_ERROR(touch(tx, id, now));
+  return get_meeting(tx, id);
+}
+
+std::set<std::int64_t> invited_of(const Meeting& m) {
+  std::set<std::int64_t> out;
+  for (const Invitation& inv : m.invitations)
+    out.insert(inv.organization_id);
+  return out;
+}
+
 }  // namespace
 
 Result<Meeting> get_meeting(store::Tx& tx, std::int64_t id) {
@@ -101,51 +118,25 @@ Result<Meeting> create_meeting(store::Tx& tx, const msgs::MeetingCreateRequest& 
 }
 
 Result<msgs::MeetingListReply> list_meetings(store::Tx& tx, const msgs::MeetingListRequest& req) {
-  std::string sql(kColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.kind) {
-    where.push_back("kind = ?");
-    params.emplace_back(msgs::to_string(*req.kind));
-  }
-  if (req.year) {
-    where.push_back("year = ?");
-    params.emplace_back(*req.year);
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "mt", 2);
-    if (!keys.ok()) return keys.status();
-    where.push_back("(scheduled_at, id) < (?, ?)");
-    params.emplace_back((*keys)[0]);
-    params.emplace_back((*keys)[1]);
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += " ORDER BY scheduled_at DESC, id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::MeetingListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto m = meeting_from_row(tx, (*rows)[i]);
-    if (!m.ok()) return m.status();
-    reply.items.push_back(std::move(*m));
-  }
-  if (rows->size() > limit) {
-    const std::int64_t keys[] = {reply.items.back().scheduled_at, reply.items.back().id};
-    reply.next_cursor = make_cursor("mt", keys);
-  }
-  return reply;
+  PagedQuery q(kColumns, {.tag = "mt",
+                          .keys = 2,
+                          .after = "(scheduled_at, id) < (?, ?)",
+                          .order_by = "scheduled_at DESC, id DESC"});
+  if (req.kind) q.where("kind = ?", {msgs::to_string(*req.kind)});
+  if (req.year) q.where("year = ?", {*req.year});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::MeetingListReply>(
+      tx, req.limit, [&tx](const store::Row& row) { return meeting_from_row(tx, row); },
+      [](const Meeting& m) {
+        return std::vector<std::int64_t>{m.scheduled_at, m.id};
+      });
 }
 
 Result<Meeting> invite_to_meeting(store::Tx& tx, const msgs::MeetingInviteRequest& req,
                                   UnixMillis now) {
   auto m = get_meeting(tx, req.id);
   if (!m.ok()) return m.status();
-  std::set<std::int64_t> invited;
-  for (const Invitation& inv : m->invitations)
-    invited.insert(inv.organization_id);
+  const std::set<std::int64_t> invited = invited_of(*m);
   KAI_RETURN_IF_ERROR(require_organizations(tx, req.organization_ids, "organization_ids"));
   std::set<std::int64_t> after = invited;
   after.insert(req.organization_ids.begin(), req.organization_ids.end());
@@ -163,10 +154,7 @@ Result<Meeting> hold_meeting(store::Tx& tx, const msgs::MeetingHoldRequest& req,
   auto m = get_meeting(tx, req.id);
   if (!m.ok()) return m.status();
   KAI_RETURN_IF_ERROR(check_hold(m->status, m->scheduled_at, now));
-  KAI_RETURN_IF_ERROR(tx.exec("UPDATE meeting SET status = 'held', minutes = ? WHERE id = ?",
-                              {req.minutes, req.id}));
-  KAI_RETURN_IF_ERROR(touch(tx, req.id, now));
-  return get_meeting(tx, req.id);
+  return close_meeting(tx, req.id, MeetingStatus::held, req.minutes, now);
 }
 
 Result<Meeting> cancel_meeting(store::Tx& tx, const msgs::MeetingCancelRequest& req,
@@ -174,19 +162,14 @@ Result<Meeting> cancel_meeting(store::Tx& tx, const msgs::MeetingCancelRequest& 
   auto m = get_meeting(tx, req.id);
   if (!m.ok()) return m.status();
   KAI_RETURN_IF_ERROR(check_cancel(m->status));
-  KAI_RETURN_IF_ERROR(tx.exec("UPDATE meeting SET status = 'cancelled', minutes = ? WHERE id = ?",
-                              {req.reason, req.id}));
-  KAI_RETURN_IF_ERROR(touch(tx, req.id, now));
-  return get_meeting(tx, req.id);
+  return close_meeting(tx, req.id, MeetingStatus::cancelled, req.reason, now);
 }
 
 Result<Meeting> record_attendance(store::Tx& tx, const msgs::MeetingRecordAttendanceRequest& req,
                                   UnixMillis now) {
   auto m = get_meeting(tx, req.id);
   if (!m.ok()) return m.status();
-  std::set<std::int64_t> invited;
-  for (const Invitation& inv : m->invitations)
-    invited.insert(inv.organization_id);
+  const std::set<std::int64_t> invited = invited_of(*m);
   KAI_RETURN_IF_ERROR(check_attendance(m->status, invited, req.records));
   for (const Invitation& r : req.records) {
     KAI_RETURN_IF_ERROR(

@@ -5,7 +5,7 @@
 
 #include "membership/node_store.hpp"
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/project_rules.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/working_group_store.hpp"
@@ -69,42 +69,12 @@ Result<Need> create_need(store::Tx& tx, const msgs::NeedCreateRequest& req, Unix
 }
 
 Result<msgs::NeedListReply> list_needs(store::Tx& tx, const msgs::NeedListRequest& req) {
-  std::string sql(kNeedColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.year) {
-    where.push_back("year = ?");
-    params.emplace_back(*req.year);
-  }
-  if (req.status) {
-    where.push_back("status = ?");
-    params.emplace_back(msgs::to_string(*req.status));
-  }
-  if (req.working_group_id) {
-    where.push_back("working_group_id = ?");
-    params.emplace_back(*req.working_group_id);
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "ne", 1);
-    if (!keys.ok()) return keys.status();
-    where.push_back("id < ?");
-    params.emplace_back((*keys)[0]);
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::NeedListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto n = need_from_row((*rows)[i]);
-    if (!n.ok()) return n.status();
-    reply.items.push_back(std::move(*n));
-  }
-  if (rows->size() > limit) reply.next_cursor = make_cursor("ne", reply.items.back().id);
-  return reply;
+  PagedQuery q(kNeedColumns, {.tag = "ne", .keys = 1, .after = "id < ?", .order_by = "id DESC"});
+  if (req.year) q.where("year = ?", {*req.year});
+  if (req.status) q.where("status = ?", {msgs::to_string(*req.status)});
+  if (req.working_group_id) q.where("working_group_id = ?", {*req.working_group_id});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::NeedListReply>(tx, req.limit, need_from_row, id_key);
 }
 
 Result<Need> close_need(store::Tx& tx, const msgs::NeedCloseRequest& req, UnixMillis now) {

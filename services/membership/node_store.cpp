@@ -1,9 +1,11 @@
 #include "membership/node_store.hpp"
 
+#include <span>
 #include <string>
+#include <vector>
 
 #include "membership/blob_codec.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/structure_rules.hpp"
 
@@ -129,40 +131,19 @@ Result<Node> update_node(store::Tx& tx, const msgs::NodeUpdateRequest& req, Unix
 }
 
 Result<msgs::NodeListReply> list_nodes(store::Tx& tx, const msgs::NodeListRequest& req) {
-  std::string sql(kNodeColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.tier) {
-    where.push_back("tier = ?");
-    params.emplace_back(msgs::to_string(*req.tier));
-  }
-  if (req.parent_id) {
-    where.push_back("parent_id = ?");
-    params.emplace_back(*req.parent_id);
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "nd", 1);
-    if (!keys.ok()) return keys.status();
-    auto last = tx.query_one("SELECT path FROM node WHERE id = ?", {(*keys)[0]});
+  // The cursor holds the last node's id; the page continues after its path.
+  auto path_of = [&tx](std::span<const std::int64_t> keys) -> Result<std::vector<store::Value>> {
+    auto last = tx.query_one("SELECT path FROM node WHERE id = ?", {keys[0]});
     if (!last.ok()) return last.status();
     if (!*last) return invalid_argument("the cursor names an unknown node", "cursor");
-    where.push_back("path > ?");
-    params.emplace_back((*last)->text("path"));
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += " ORDER BY path LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  auto items = nodes_from_rows(*rows, static_cast<std::size_t>(req.limit));
-  if (!items.ok()) return items.status();
-  msgs::NodeListReply reply;
-  reply.items = std::move(*items);
-  if (rows->size() > static_cast<std::size_t>(req.limit)) {
-    reply.next_cursor = make_cursor("nd", reply.items.back().id);
-  }
-  return reply;
+    return std::vector<store::Value>{(*last)->text("path")};
+  };
+  PagedQuery q(kNodeColumns,
+               {.tag = "nd", .keys = 1, .after = "path > ?", .order_by = "path", .bind = path_of});
+  if (req.tier) q.where("tier = ?", {msgs::to_string(*req.tier)});
+  if (req.parent_id) q.where("parent_id = ?", {*req.parent_id});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::NodeListReply>(tx, req.limit, node_from_row, id_key);
 }
 
 Result<std::vector<Node>> all_nodes(store::Tx& tx) {

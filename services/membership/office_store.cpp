@@ -3,7 +3,7 @@
 #include <string>
 
 #include "membership/blob_codec.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/structure_rules.hpp"
 
@@ -86,42 +86,19 @@ Result<Position> end_position(store::Tx& tx, const msgs::PositionEndRequest& req
 Result<msgs::PositionListReply> list_positions(store::Tx& tx,
                                                const msgs::PositionListRequest& req) {
   // Current holdings first, then the newest: the key is (current, id), both descending.
-  std::string sql =
+  PagedQuery q(
       "SELECT id, title, holder, since, until, "
-      "CASE WHEN until IS NULL THEN 1 ELSE 0 END AS cur FROM office_holding ";
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.title) {
-    where.push_back("title = ?");
-    params.emplace_back(msgs::to_string(*req.title));
-  }
-  if (req.current_only) where.push_back("until IS NULL");
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "ps", 2);
-    if (!keys.ok()) return keys.status();
-    where.push_back("(CASE WHEN until IS NULL THEN 1 ELSE 0 END, id) < (?, ?)");
-    params.emplace_back((*keys)[0]);
-    params.emplace_back((*keys)[1]);
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += " ORDER BY cur DESC, id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::PositionListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto p = position_from_row((*rows)[i]);
-    if (!p.ok()) return p.status();
-    reply.items.push_back(std::move(*p));
-  }
-  if (rows->size() > limit) {
-    const Position& last = reply.items.back();
-    const std::int64_t keys[] = {last.current ? 1 : 0, last.id};
-    reply.next_cursor = make_cursor("ps", keys);
-  }
-  return reply;
+      "CASE WHEN until IS NULL THEN 1 ELSE 0 END AS cur FROM office_holding ",
+      {.tag = "ps",
+       .keys = 2,
+       .after = "(CASE WHEN until IS NULL THEN 1 ELSE 0 END, id) < (?, ?)",
+       .order_by = "cur DESC, id DESC"});
+  if (req.title) q.where("title = ?", {msgs::to_string(*req.title)});
+  if (req.current_only) q.where("until IS NULL");
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::PositionListReply>(tx, req.limit, position_from_row, [](const Position& p) {
+    return std::vector<std::int64_t>{p.current ? 1 : 0, p.id};
+  });
 }
 
 Result<std::vector<Position>> current_positions(store::Tx& tx) {

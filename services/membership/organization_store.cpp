@@ -1,10 +1,11 @@
 #include "membership/organization_store.hpp"
 
+#include <span>
 #include <string>
 #include <vector>
 
 #include "membership/blob_codec.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 
 namespace kai::membership {
@@ -213,13 +214,29 @@ Result<Organization> update_organization(store::Tx& tx, const msgs::Organization
 
 Result<msgs::OrganizationListReply> list_organizations(store::Tx& tx,
                                                        const OrganizationListRequest& req) {
-  std::string sql(kSelect);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.kind) {
-    where.push_back("o.kind = ?");
-    params.emplace_back(msgs::to_string(*req.kind));
+  const bool by_name = req.sort == Sort::name || req.sort == Sort::name_desc;
+  const bool descending = req.sort == Sort::name_desc || req.sort == Sort::created_at_desc;
+  const std::string cmp = descending ? " < " : " > ";
+  const std::string dir = descending ? " DESC" : "";
+  KeysetOrder order{.tag = std::string(cursor_tag(req.sort)), .keys = 2};
+  if (by_name) {
+    // Name cursors carry the last id only (names are long); its name is looked up again. A
+    // rename between two pages moves that one organisation, nothing else.
+    order.keys = 1;
+    order.after = "(o.name, o.id)" + cmp + "(?, ?)";
+    order.order_by = "o.name" + dir + ", o.id" + dir;
+    order.bind = [&tx](std::span<const std::int64_t> keys) -> Result<std::vector<store::Value>> {
+      auto last = tx.query_one("SELECT name FROM organization WHERE id = ?", {keys[0]});
+      if (!last.ok()) return last.status();
+      if (!*last) return invalid_argument("the cursor names an unknown organisation", "cursor");
+      return std::vector<store::Value>{(*last)->text("name"), keys[0]};
+    };
+  } else {
+    order.after = "(o.created_at, o.id)" + cmp + "(?, ?)";
+    order.order_by = "o.created_at" + dir + ", o.id" + dir;
   }
+  PagedQuery q(kSelect, std::move(order));
+  if (req.kind) q.where("o.kind = ?", {msgs::to_string(*req.kind)});
   if (req.node_id) {
     auto node = tx.query_one("SELECT tier FROM node WHERE id = ?", {*req.node_id});
     if (!node.ok()) return node.status();
@@ -229,70 +246,20 @@ Result<msgs::OrganizationListReply> list_organizations(store::Tx& tx,
     }
     const std::string& tier = (*node)->text("tier");
     if (tier == "alliance") {
-      where.push_back("o.node_id IS NOT NULL");
+      q.where("o.node_id IS NOT NULL");
     } else if (tier == "community") {
-      where.push_back("o.community_id = ?");
-      params.emplace_back(*req.node_id);
+      q.where("o.community_id = ?", {*req.node_id});
     } else {
-      where.push_back("o.node_id = ?");
-      params.emplace_back(*req.node_id);
+      q.where("o.node_id = ?", {*req.node_id});
     }
   }
-  if (req.q) {
-    where.push_back("o.name LIKE ? ESCAPE '\\'");
-    params.emplace_back(like_pattern(*req.q));
-  }
-  const std::string_view tag = cursor_tag(req.sort);
-  const bool by_name = req.sort == Sort::name || req.sort == Sort::name_desc;
-  const bool descending = req.sort == Sort::name_desc || req.sort == Sort::created_at_desc;
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, tag, by_name ? 1 : 2);
-    if (!keys.ok()) return keys.status();
-    const std::string cmp = descending ? " < " : " > ";
-    if (by_name) {
-      // Name cursors carry the last id only (names are long); its name is looked up again. A
-      // rename between two pages moves that one organisation, nothing else.
-      auto last = tx.query_one("SELECT name FROM organization WHERE id = ?", {(*keys)[0]});
-      if (!last.ok()) return last.status();
-      if (!*last) return invalid_argument("the cursor names an unknown organisation", "cursor");
-      where.push_back("(o.name, o.id)" + cmp + "(?, ?)");
-      params.emplace_back((*last)->text("name"));
-      params.emplace_back((*keys)[0]);
-    } else {
-      where.push_back("(o.created_at, o.id)" + cmp + "(?, ?)");
-      params.emplace_back((*keys)[0]);
-      params.emplace_back((*keys)[1]);
-    }
-  }
-  for (std::size_t i = 0; i < where.size(); ++i) {
-    sql += i == 0 ? "WHERE " : " AND ";
-    sql += where[i];
-  }
-  const std::string dir = descending ? " DESC" : "";
-  sql += by_name ? " ORDER BY o.name" + dir + ", o.id" + dir
-                 : " ORDER BY o.created_at" + dir + ", o.id" + dir;
-  sql += " LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::OrganizationListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto o = organization_from_row((*rows)[i]);
-    if (!o.ok()) return o.status();
-    reply.items.push_back(std::move(*o));
-  }
-  if (rows->size() > limit) {
-    const Organization& last = reply.items.back();
-    if (by_name) {
-      reply.next_cursor = make_cursor(tag, last.id);
-    } else {
-      const std::int64_t keys[] = {last.created_at, last.id};
-      reply.next_cursor = make_cursor(tag, keys);
-    }
-  }
-  return reply;
+  if (req.q) q.where("o.name LIKE ? ESCAPE '\\'", {like_pattern(*req.q)});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  auto keys_of = [by_name](const Organization& o) {
+    if (by_name) return std::vector<std::int64_t>{o.id};
+    return std::vector<std::int64_t>{o.created_at, o.id};
+  };
+  return q.run<msgs::OrganizationListReply>(tx, req.limit, organization_from_row, keys_of);
 }
 
 Result<std::vector<std::int64_t>> organizations_under(store::Tx& tx, std::int64_t node_id) {

@@ -5,7 +5,7 @@
 
 #include "membership/node_store.hpp"
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/problem_rules.hpp"
 #include "membership/row_helpers.hpp"
 
@@ -93,72 +93,28 @@ Result<Problem> record_problem(store::Tx& tx, const msgs::ProblemRecordRequest& 
 
 Result<msgs::ProblemListReply> list_problems(store::Tx& tx, const msgs::ProblemListRequest& req,
                                              CivilDays today) {
-  std::string sql(kColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.status) {
-    where.push_back("status = ?");
-    params.emplace_back(msgs::to_string(*req.status));
-  }
-  if (req.category) {
-    where.push_back("category = ?");
-    params.emplace_back(msgs::to_string(*req.category));
-  }
-  if (req.priority) {
-    where.push_back("priority = ?");
-    params.emplace_back(msgs::to_string(*req.priority));
-  }
-  if (req.organization_id) {
-    where.push_back("organization_id = ?");
-    params.emplace_back(*req.organization_id);
-  }
-  if (req.handler) {
-    where.push_back("handler = ?");
-    params.emplace_back(*req.handler);
-  }
   // Overdue lists run earliest due first (the most pressing on top); others newest first.
-  const std::string_view tag = req.overdue ? "po" : "pr";
-  if (req.overdue) {
-    where.push_back(std::string(kOpen) + " AND due_on < ?");
-    params.emplace_back(format_date(today));
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, tag, req.overdue ? 2 : 1);
-    if (!keys.ok()) return keys.status();
-    if (req.overdue) {
-      where.push_back("(due_on, id) > (?, ?)");
-      auto day_key = cursor_day((*keys)[0]);
-      if (!day_key.ok()) return day_key.status();
-      params.emplace_back(*day_key);
-      params.emplace_back((*keys)[1]);
-    } else {
-      where.push_back("id < ?");
-      params.emplace_back((*keys)[0]);
-    }
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += req.overdue ? " ORDER BY due_on, id LIMIT ?" : " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::ProblemListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto p = problem_from_row(tx, (*rows)[i], today);
-    if (!p.ok()) return p.status();
-    reply.items.push_back(std::move(*p));
-  }
-  if (rows->size() > limit) {
-    const Problem& last = reply.items.back();
-    if (req.overdue) {
-      const std::int64_t keys[] = {day(last.due_on.value_or("1970-01-01")), last.id};
-      reply.next_cursor = make_cursor(tag, keys);
-    } else {
-      reply.next_cursor = make_cursor(tag, last.id);
-    }
-  }
-  return reply;
+  KeysetOrder order =
+      req.overdue ? KeysetOrder{.tag = "po",
+                                .keys = 2,
+                                .after = "(due_on, id) > (?, ?)",
+                                .order_by = "due_on, id",
+                                .bind = bind_day_and_id}
+                  : KeysetOrder{.tag = "pr", .keys = 1, .after = "id < ?", .order_by = "id DESC"};
+  PagedQuery q(kColumns, std::move(order));
+  if (req.status) q.where("status = ?", {msgs::to_string(*req.status)});
+  if (req.category) q.where("category = ?", {msgs::to_string(*req.category)});
+  if (req.priority) q.where("priority = ?", {msgs::to_string(*req.priority)});
+  if (req.organization_id) q.where("organization_id = ?", {*req.organization_id});
+  if (req.handler) q.where("handler = ?", {*req.handler});
+  if (req.overdue) q.where(std::string(kOpen) + " AND due_on < ?", {format_date(today)});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::ProblemListReply>(
+      tx, req.limit, [&](const store::Row& row) { return problem_from_row(tx, row, today); },
+      [&req](const Problem& p) {
+        if (!req.overdue) return std::vector<std::int64_t>{p.id};
+        return std::vector<std::int64_t>{day(p.due_on.value_or("1970-01-01")), p.id};
+      });
 }
 
 Result<Problem> triage_problem(store::Tx& tx, const msgs::ProblemTriageRequest& req,

@@ -5,7 +5,7 @@
 
 #include "membership/need_store.hpp"
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/project_rules.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/working_group_store.hpp"
@@ -115,9 +115,12 @@ ProjectEvaluation evaluation_from_row(const store::Row& row) {
   return e;
 }
 
-void append_where(std::string& sql, const std::vector<std::string>& where) {
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
+// not_found when project `id` does not exist.
+Status require_project(store::Tx& tx, std::int64_t id) {
+  auto p = tx.query_one("SELECT 1 AS one FROM project WHERE id = ?", {id});
+  if (!p.ok()) return p.status();
+  if (!*p) return not_found("project " + std::to_string(id) + " does not exist");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -167,52 +170,21 @@ Result<Project> get_project(store::Tx& tx, std::int64_t id) {
 }
 
 Result<msgs::ProjectListReply> list_projects(store::Tx& tx, const msgs::ProjectListRequest& req) {
-  std::string sql(kProjectColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.year) {
-    where.push_back("p.year = ?");
-    params.emplace_back(*req.year);
-  }
-  if (req.status) {
-    where.push_back("p.status = ?");
-    params.emplace_back(msgs::to_string(*req.status));
-  }
-  if (req.working_group_id) {
-    where.push_back("p.working_group_id = ?");
-    params.emplace_back(*req.working_group_id);
-  }
+  PagedQuery q(kProjectColumns,
+               {.tag = "pj", .keys = 1, .after = "p.id < ?", .order_by = "p.id DESC"});
+  if (req.year) q.where("p.year = ?", {*req.year});
+  if (req.status) q.where("p.status = ?", {msgs::to_string(*req.status)});
+  if (req.working_group_id) q.where("p.working_group_id = ?", {*req.working_group_id});
   if (req.organization_id) {
-    where.push_back(
+    q.where(
         "(p.lead_organization_id = ? OR EXISTS (SELECT 1 FROM project_partner pp "
-        "WHERE pp.project_id = p.id AND pp.organization_id = ?))");
-    params.emplace_back(*req.organization_id);
-    params.emplace_back(*req.organization_id);
+        "WHERE pp.project_id = p.id AND pp.organization_id = ?))",
+        {*req.organization_id, *req.organization_id});
   }
-  if (req.institutionalized) {
-    where.push_back("p.institutionalized = ?");
-    params.emplace_back(*req.institutionalized ? 1 : 0);
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "pj", 1);
-    if (!keys.ok()) return keys.status();
-    where.push_back("p.id < ?");
-    params.emplace_back((*keys)[0]);
-  }
-  append_where(sql, where);
-  sql += " ORDER BY p.id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  msgs::ProjectListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto p = project_from_row(tx, (*rows)[i]);
-    if (!p.ok()) return p.status();
-    reply.items.push_back(std::move(*p));
-  }
-  if (rows->size() > limit) reply.next_cursor = make_cursor("pj", reply.items.back().id);
-  return reply;
+  if (req.institutionalized) q.where("p.institutionalized = ?", {*req.institutionalized ? 1 : 0});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::ProjectListReply>(
+      tx, req.limit, [&tx](const store::Row& row) { return project_from_row(tx, row); }, id_key);
 }
 
 Result<Project> update_project(store::Tx& tx, const msgs::ProjectUpdateRequest& req,
@@ -301,26 +273,11 @@ Result<ProjectReport> file_report(store::Tx& tx, const msgs::ProjectFileReportRe
 
 Result<msgs::ProjectListReportsReply> list_reports(store::Tx& tx,
                                                    const msgs::ProjectListReportsRequest& req) {
-  auto p = tx.query_one("SELECT 1 AS one FROM project WHERE id = ?", {req.id});
-  if (!p.ok()) return p.status();
-  if (!*p) return not_found("project " + std::to_string(req.id) + " does not exist");
-  std::int64_t before = INT64_MAX;
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "rp", 1);
-    if (!keys.ok()) return keys.status();
-    before = (*keys)[0];
-  }
-  auto rows = tx.query(
-      std::string(kReportColumns) + "WHERE project_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-      {req.id, before, static_cast<std::int64_t>(req.limit) + 1});
-  if (!rows.ok()) return rows.status();
-  msgs::ProjectListReportsReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    reply.items.push_back(report_from_row((*rows)[i]));
-  }
-  if (rows->size() > limit) reply.next_cursor = make_cursor("rp", reply.items.back().id);
-  return reply;
+  KAI_RETURN_IF_ERROR(require_project(tx, req.id));
+  PagedQuery q(kReportColumns, {.tag = "rp", .keys = 1, .after = "id < ?", .order_by = "id DESC"});
+  q.where("project_id = ?", {req.id});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::ProjectListReportsReply>(tx, req.limit, report_from_row, id_key);
 }
 
 Result<ProjectEvaluation> evaluate_project(store::Tx& tx, const msgs::ProjectEvaluateRequest& req,
@@ -350,26 +307,12 @@ Result<ProjectEvaluation> evaluate_project(store::Tx& tx, const msgs::ProjectEva
 
 Result<msgs::ProjectListEvaluationsReply> list_evaluations(
     store::Tx& tx, const msgs::ProjectListEvaluationsRequest& req) {
-  auto p = tx.query_one("SELECT 1 AS one FROM project WHERE id = ?", {req.id});
-  if (!p.ok()) return p.status();
-  if (!*p) return not_found("project " + std::to_string(req.id) + " does not exist");
-  std::int64_t before = INT64_MAX;
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "ev", 1);
-    if (!keys.ok()) return keys.status();
-    before = (*keys)[0];
-  }
-  auto rows = tx.query(
-      std::string(kEvaluationColumns) + "WHERE project_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-      {req.id, before, static_cast<std::int64_t>(req.limit) + 1});
-  if (!rows.ok()) return rows.status();
-  msgs::ProjectListEvaluationsReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    reply.items.push_back(evaluation_from_row((*rows)[i]));
-  }
-  if (rows->size() > limit) reply.next_cursor = make_cursor("ev", reply.items.back().id);
-  return reply;
+  KAI_RETURN_IF_ERROR(require_project(tx, req.id));
+  PagedQuery q(kEvaluationColumns,
+               {.tag = "ev", .keys = 1, .after = "id < ?", .order_by = "id DESC"});
+  q.where("project_id = ?", {req.id});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::ProjectListEvaluationsReply>(tx, req.limit, evaluation_from_row, id_key);
 }
 
 Result<Project> institutionalize_project(store::Tx& tx,

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "membership/organization_store.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/term_rules.hpp"
 
@@ -44,21 +44,17 @@ TermFacts facts_of(const Term& t) {
   return f;
 }
 
-Result<std::vector<Term>> terms_from_rows(const std::vector<store::Row>& rows, std::size_t limit) {
-  std::vector<Term> out;
-  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
-    auto t = term_from_row(rows[i]);
-    if (!t.ok()) return t.status();
-    out.push_back(std::move(*t));
-  }
-  return out;
-}
-
 Result<std::vector<Term>> terms_of(store::Tx& tx, std::int64_t organization_id) {
   auto rows =
       tx.query(std::string(kColumns) + "WHERE organization_id = ? ORDER BY id", {organization_id});
   if (!rows.ok()) return rows.status();
-  return terms_from_rows(*rows, rows->size());
+  std::vector<Term> out;
+  for (const store::Row& row : *rows) {
+    auto t = term_from_row(row);
+    if (!t.ok()) return t.status();
+    out.push_back(std::move(*t));
+  }
+  return out;
 }
 
 Result<std::int64_t> insert_term(store::Tx& tx, std::int64_t organization_id, CivilDays start,
@@ -153,69 +149,27 @@ Result<Term> withdraw_term(store::Tx& tx, const msgs::TermWithdrawRequest& req, 
 }
 
 Result<msgs::TermListReply> list_terms(store::Tx& tx, const msgs::TermListRequest& req) {
-  std::string sql(kColumns);
-  std::vector<store::Value> params;
-  std::vector<std::string> where;
-  if (req.organization_id) {
-    where.push_back("organization_id = ?");
-    params.emplace_back(*req.organization_id);
-  }
-  if (req.status) {
-    where.push_back("status = ?");
-    params.emplace_back(msgs::to_string(*req.status));
-  }
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "tm", 1);
-    if (!keys.ok()) return keys.status();
-    where.push_back("id < ?");
-    params.emplace_back((*keys)[0]);
-  }
-  for (std::size_t i = 0; i < where.size(); ++i)
-    sql += (i == 0 ? "WHERE " : " AND ") + where[i];
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  auto items = terms_from_rows(*rows, static_cast<std::size_t>(req.limit));
-  if (!items.ok()) return items.status();
-  msgs::TermListReply reply;
-  reply.items = std::move(*items);
-  if (rows->size() > static_cast<std::size_t>(req.limit)) {
-    reply.next_cursor = make_cursor("tm", reply.items.back().id);
-  }
-  return reply;
+  PagedQuery q(kColumns, {.tag = "tm", .keys = 1, .after = "id < ?", .order_by = "id DESC"});
+  if (req.organization_id) q.where("organization_id = ?", {*req.organization_id});
+  if (req.status) q.where("status = ?", {msgs::to_string(*req.status)});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::TermListReply>(tx, req.limit, term_from_row, id_key);
 }
 
 Result<msgs::TermExpiringReply> expiring_terms(store::Tx& tx, const msgs::TermExpiringRequest& req,
                                                CivilDays today) {
   // Soonest end first; the cursor is (end day, id).
-  std::string sql = std::string(kColumns) +
-                    "WHERE status = 'active' AND next_term_id IS NULL AND end_on >= ? AND "
-                    "end_on <= ? ";
-  std::vector<store::Value> params = {format_date(today), format_date(today + req.within_days)};
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "tx", 2);
-    if (!keys.ok()) return keys.status();
-    sql += "AND (end_on, id) > (?, ?) ";
-    auto day_key = cursor_day((*keys)[0]);
-    if (!day_key.ok()) return day_key.status();
-    params.emplace_back(*day_key);
-    params.emplace_back((*keys)[1]);
-  }
-  sql += "ORDER BY end_on, id LIMIT ?";
-  params.emplace_back(static_cast<std::int64_t>(req.limit) + 1);
-  auto rows = tx.query(sql, params);
-  if (!rows.ok()) return rows.status();
-  auto items = terms_from_rows(*rows, static_cast<std::size_t>(req.limit));
-  if (!items.ok()) return items.status();
-  msgs::TermExpiringReply reply;
-  reply.items = std::move(*items);
-  if (rows->size() > static_cast<std::size_t>(req.limit)) {
-    const Term& last = reply.items.back();
-    const std::int64_t keys[] = {day(last.end_on), last.id};
-    reply.next_cursor = make_cursor("tx", keys);
-  }
-  return reply;
+  PagedQuery q(kColumns, {.tag = "tx",
+                          .keys = 2,
+                          .after = "(end_on, id) > (?, ?)",
+                          .order_by = "end_on, id",
+                          .bind = bind_day_and_id});
+  q.where("status = 'active' AND next_term_id IS NULL AND end_on >= ? AND end_on <= ?",
+          {format_date(today), format_date(today + req.within_days)});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::TermExpiringReply>(tx, req.limit, term_from_row, [](const Term& t) {
+    return std::vector<std::int64_t>{day(t.end_on), t.id};
+  });
 }
 
 Result<std::vector<Term>> apply_term_transitions(store::Tx& tx, CivilDays today, UnixMillis now) {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "membership/blob_codec.hpp"
-#include "membership/page_cursor.hpp"
+#include "membership/paged_query.hpp"
 #include "membership/row_helpers.hpp"
 #include "membership/structure_rules.hpp"
 
@@ -112,24 +112,9 @@ Result<WorkingGroup> update_working_group(store::Tx& tx, const msgs::WorkingGrou
 
 Result<msgs::WorkingGroupListReply> list_working_groups(store::Tx& tx,
                                                         const msgs::WorkingGroupListRequest& req) {
-  std::int64_t after = 0;
-  if (req.cursor) {
-    auto keys = parse_cursor(*req.cursor, "wg", 1);
-    if (!keys.ok()) return keys.status();
-    after = (*keys)[0];
-  }
-  auto rows = tx.query(std::string(kGroupColumns) + "WHERE id > ? ORDER BY id LIMIT ?",
-                       {after, static_cast<std::int64_t>(req.limit) + 1});
-  if (!rows.ok()) return rows.status();
-  msgs::WorkingGroupListReply reply;
-  const std::size_t limit = static_cast<std::size_t>(req.limit);
-  for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
-    auto g = group_from_row((*rows)[i]);
-    if (!g.ok()) return g.status();
-    reply.items.push_back(std::move(*g));
-  }
-  if (rows->size() > limit) reply.next_cursor = make_cursor("wg", reply.items.back().id);
-  return reply;
+  PagedQuery q(kGroupColumns, {.tag = "wg", .keys = 1, .after = "id > ?", .order_by = "id"});
+  KAI_RETURN_IF_ERROR(q.after(req.cursor));
+  return q.run<msgs::WorkingGroupListReply>(tx, req.limit, group_from_row, id_key);
 }
 
 Result<std::vector<WorkingGroup>> all_working_groups(store::Tx& tx) {
