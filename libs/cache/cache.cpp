@@ -12,6 +12,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include "cache/local_cache.hpp"
 #include "cache/redis_connection.hpp"
 #include "cache/redis_url.hpp"
 #include "common/log.hpp"
@@ -40,6 +41,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>& invalidations;
   prometheus::Family<prometheus::Counter>& coalesced;
   prometheus::Family<prometheus::Counter>& stale_sets;
+  prometheus::Family<prometheus::Counter>& local_hits;
 };
 
 // Registered once per process; prometheus-cpp may throw here, so only create() calls it.
@@ -75,6 +77,11 @@ const Families& families() {
             .Name("kai_cache_stale_sets_total")
             .Help("Loaded values not kept because their key was invalidated during the load")
             .Register(r),
+        prometheus::BuildCounter()
+            .Name("kai_cache_local_hits_total")
+            .Help("Cache hits answered from the process's local copy, without a Redis round trip "
+                  "(also counted as result=\"hit\" in kai_cache_requests_total)")
+            .Register(r),
     };
   }();
   return f;
@@ -90,6 +97,7 @@ struct Metrics {
   prometheus::Counter* invalidations;
   prometheus::Counter* coalesced;
   prometheus::Counter* stale_sets;
+  prometheus::Counter* local_hits;
 };
 
 Metrics metrics_for(const std::string& service) {
@@ -100,9 +108,10 @@ Metrics metrics_for(const std::string& service) {
     r.emplace("result", std::string(result));
     return &f.requests.Add(r);
   };
-  return Metrics{with("hit"),          with("miss"),   with("error"),           &f.degraded.Add(l),
-                 &f.reconnects.Add(l), &f.sets.Add(l), &f.invalidations.Add(l), &f.coalesced.Add(l),
-                 &f.stale_sets.Add(l)};
+  return Metrics{
+      with("hit"),          with("miss"),        with("error"),           &f.degraded.Add(l),
+      &f.reconnects.Add(l), &f.sets.Add(l),      &f.invalidations.Add(l), &f.coalesced.Add(l),
+      &f.stale_sets.Add(l), &f.local_hits.Add(l)};
 }
 
 std::uint64_t count(const prometheus::Counter* c) {
@@ -172,6 +181,7 @@ struct Cache::Impl {
   std::string prefix;
   std::string where;  // redacted endpoint
   Metrics m{};
+  std::unique_ptr<LocalCache> local;  // null when local_ttl is 0
 
   // Connection pool. `open_count` counts idle and leased connections.
   std::mutex pool_mu;
@@ -496,6 +506,8 @@ struct Cache::Impl {
         std::lock_guard lock(f.mu);
         ++f.generation;
       }
+      // After the bump: a load that read the old value can no longer keep a local copy.
+      if (local) local->erase(key);
       // Later callers must not join a load that started before the invalidation.
       FlightShard& s = shard(h);
       std::lock_guard lock(s.mu);
@@ -509,14 +521,39 @@ struct Cache::Impl {
   // under the fence (bounded by op_timeout), so a concurrent del() waits for it and its DEL
   // lands after it.
   void store_loaded(const std::string& key, std::string_view value, milliseconds ttl, Fence& f,
-                    std::uint64_t seen) {
+                    std::uint64_t seen, bool in_redis) {
     if (!storable(value, ttl)) return;
     std::lock_guard lock(f.mu);
     if (f.generation != seen) {
       m.stale_sets->Increment();
       return;
     }
-    (void)store(key, value, ttl);
+    if (local) local->put(key, value, SteadyClock::now());
+    if (in_redis) (void)store(key, value, ttl);
+  }
+
+  // Keeps a local copy of a value Redis answered, unless the key was invalidated since `seen`
+  // was read (before the GET).
+  void keep_local(const std::string& key, std::string_view value, std::uint64_t seen) {
+    Fence& f = fence(hash_of(key));
+    std::lock_guard lock(f.mu);
+    if (f.generation == seen) local->put(key, value, SteadyClock::now());
+  }
+
+  std::uint64_t generation_of(const std::string& key) {
+    Fence& f = fence(hash_of(key));
+    std::lock_guard lock(f.mu);
+    return f.generation;
+  }
+
+  std::optional<std::string> local_hit(const std::string& key) {
+    if (!local) return std::nullopt;
+    auto v = local->get(key, SteadyClock::now());
+    if (v) {
+      m.hits->Increment();
+      m.local_hits->Increment();
+    }
+    return v;
   }
 
   static Result<std::string> call_loader(const Loader& loader) {
@@ -563,7 +600,7 @@ struct Cache::Impl {
       flight->result.emplace(result);
     }
     flight->cv.notify_all();
-    if (result.ok() && may_store) store_loaded(key, *result, ttl, f, seen);
+    if (result.ok() && (may_store || local)) store_loaded(key, *result, ttl, f, seen, may_store);
     {
       // Kept until the value is stored so that callers arriving meanwhile share it instead of
       // missing in Redis and loading again.
@@ -605,6 +642,20 @@ std::vector<SettingSpec> setting_specs() {
        .kind = SettingKind::duration_ms,
        .min = 1,
        .max = 3'600'000},
+      {.name = "cache-local-ttl",
+       .default_value = "1s",
+       .help = "How long a process keeps its own copy of a hot cache entry, skipping the Redis "
+               "round trip; also the longest another replica of the service may answer with a "
+               "value this one changed. 0 turns the local copy off",
+       .kind = SettingKind::duration_ms,
+       .min = 0,
+       .max = 60'000},
+      {.name = "cache-local-bytes",
+       .default_value = "33554432",
+       .help = "Memory for the local copies of cache entries (keys and values), in bytes",
+       .kind = SettingKind::integer,
+       .min = 65'536,
+       .max = 4'294'967'296},
   };
 }
 
@@ -616,6 +667,8 @@ Result<CacheOptions> options_from_config(const Config& config, std::string servi
   o.op_timeout = config.duration("redis-op-timeout");
   o.pool_size = static_cast<int>(config.integer("redis-pool-size"));
   o.retry_after = config.duration("redis-retry-after");
+  o.local_ttl = config.duration("cache-local-ttl");
+  o.local_max_bytes = static_cast<std::size_t>(config.integer("cache-local-bytes"));
   if (!o.url.empty()) {
     auto endpoint = parse_redis_url(o.url, "redis-url");
     if (!endpoint.ok()) return endpoint.status();
@@ -656,6 +709,12 @@ Result<std::unique_ptr<Cache>> Cache::create(CacheOptions options) {
   if (options.pool_size < 1 || options.pool_size > 1024) {
     return bad_setting("redis-pool-size", "must be between 1 and 1024");
   }
+  if (options.local_ttl.count() < 0 || options.local_ttl > std::chrono::minutes(1)) {
+    return bad_setting("cache-local-ttl", "must be between 0 (off) and 1 minute");
+  }
+  if (options.local_ttl.count() > 0 && options.local_max_bytes < 65'536) {
+    return bad_setting("cache-local-bytes", "must be at least 65536");
+  }
   if (options.max_value_bytes < 1 || options.max_value_bytes > (512u << 20)) {
     return invalid_argument("max_value_bytes must be between 1 byte and 512 MiB",
                             "max_value_bytes");
@@ -667,6 +726,9 @@ Result<std::unique_ptr<Cache>> Cache::create(CacheOptions options) {
     if (!endpoint.ok()) return endpoint.status();
     impl->endpoint = std::move(*endpoint);
     impl->where = impl->endpoint->redacted();
+    if (options.local_ttl.count() > 0) {
+      impl->local = std::make_unique<LocalCache>(options.local_ttl, options.local_max_bytes);
+    }
   }
   impl->prefix = "kai:" + options.service + ":";
   impl->opt = std::move(options);
@@ -696,19 +758,26 @@ std::optional<std::string> Cache::get(std::string_view key) {
     d.m.misses->Increment();
     return std::nullopt;
   }
-  auto r = d.fetch(d.prefix + std::string(key));
+  const std::string full = d.prefix + std::string(key);
+  if (auto v = d.local_hit(full)) return v;
+  const std::uint64_t seen = d.local ? d.generation_of(full) : 0;
+  auto r = d.fetch(full);
   if (!r.ok()) {
     d.m.errors->Increment();
     return std::nullopt;
   }
   (r->has_value() ? d.m.hits : d.m.misses)->Increment();
+  if (d.local && r->has_value()) d.keep_local(full, **r, seen);
   return std::move(*r);
 }
 
 void Cache::set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
   Impl& d = *impl_;
   if (!d.endpoint || !d.storable(value, ttl)) return;
-  (void)d.store(d.prefix + std::string(key), value, ttl);
+  const std::string full = d.prefix + std::string(key);
+  // The next read takes the new value from Redis rather than an older local copy.
+  if (d.local) d.local->erase(full);
+  (void)d.store(full, value, ttl);
 }
 
 void Cache::del_many(std::span<const std::string_view> keys) {
@@ -737,11 +806,14 @@ Result<std::string> Cache::get_or_load(std::string_view key, std::chrono::millis
   if (!d.endpoint) {
     d.m.misses->Increment();
   } else {
+    if (auto v = d.local_hit(full)) return std::move(*v);
+    const std::uint64_t seen = d.local ? d.generation_of(full) : 0;
     auto r = d.fetch(full);
     if (!r.ok()) {
       d.m.errors->Increment();  // a miss that does not even try to SET
     } else if (r->has_value()) {
       d.m.hits->Increment();
+      if (d.local) d.keep_local(full, **r, seen);
       return std::move(**r);
     } else {
       d.m.misses->Increment();
@@ -777,6 +849,7 @@ Cache::Stats Cache::stats() const {
   s.reconnects = count(m.reconnects);
   s.coalesced = count(m.coalesced);
   s.stale_sets = count(m.stale_sets);
+  s.local_hits = count(m.local_hits);
   s.pending_invalidations = impl_->pending_count.load();
   return s;
 }

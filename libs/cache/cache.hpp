@@ -38,6 +38,11 @@
 // change event B published and calls del() itself, whichever comes first. Keep TTLs short for data
 // that changes often.
 //
+// Local copy: with local_ttl > 0, hits and loaded values are also kept in the process for
+// local_ttl (local_cache.hpp) and answered from there without a Redis round trip. del() and set()
+// erase the local copy as they fence the key, so this process never reads older than Redis;
+// another replica may, for at most local_ttl. Without Redis (disabled) nothing is kept.
+//
 // Degradation (circuit breaker): any failed Redis call (refused, reset, timed out, protocol
 // garbage, an error reply) switches the cache to `degraded`, logs once, and closes the pooled
 // connections. For `retry_after` every call skips Redis entirely (counted as result="error").
@@ -52,7 +57,8 @@
 // (0/1), kai_cache_reconnects_total (recoveries from degraded), kai_cache_sets_total (values
 // stored), kai_cache_invalidations_total (keys passed to del), kai_cache_coalesced_total (calls
 // that waited for another caller's load instead of loading), kai_cache_stale_sets_total (loaded
-// values not kept because the key was invalidated meanwhile). Caches built for the same service in
+// values not kept because the key was invalidated meanwhile), kai_cache_local_hits_total (hits
+// answered from the local copy, see below). Caches built for the same service in
 // one process share these series; a process should build one Cache per service.
 #pragma once
 
@@ -85,10 +91,15 @@ struct CacheOptions {
   // Larger values are not cached (set() skips them, get_or_load() returns them uncached); a reply
   // larger than this is treated as a protocol error.
   std::size_t max_value_bytes = 16u << 20;
+  // The process's own copy of hot entries (local_cache.hpp): kept for local_ttl, within
+  // local_max_bytes. 0 (the default here; services get cache-local-ttl) is off.
+  std::chrono::milliseconds local_ttl{0};
+  std::size_t local_max_bytes = 32u << 20;
 };
 
 // The settings a service declares for its cache (common/config.hpp): redis-url (KAI_REDIS_URL),
-// redis-connect-timeout, redis-op-timeout, redis-pool-size, redis-retry-after.
+// redis-connect-timeout, redis-op-timeout, redis-pool-size, redis-retry-after, cache-local-ttl,
+// cache-local-bytes.
 std::vector<SettingSpec> setting_specs();
 // Builds CacheOptions from a Config parsed with setting_specs(); the URL is validated here.
 Result<CacheOptions> options_from_config(const Config& config, std::string service);
@@ -152,6 +163,7 @@ class Cache {
     std::uint64_t reconnects = 0;
     std::uint64_t coalesced = 0;
     std::uint64_t stale_sets = 0;
+    std::uint64_t local_hits = 0;
     std::size_t pending_invalidations = 0;
   };
   Stats stats() const;

@@ -288,6 +288,110 @@ TEST_F(CacheTest, LoadOverlappingAnInvalidationDoesNotStoreItsValue) {
   EXPECT_EQ(raw.get(cache->key_prefix() + "org:1"), "new name");
 }
 
+// --- the local copy (local_ttl > 0) ----------------------------------------------------------
+
+CacheOptions with_local(CacheOptions o, std::chrono::milliseconds ttl) {
+  o.local_ttl = ttl;
+  return o;
+}
+
+// Hot reads skip Redis: a value changed behind the cache's back is not seen until local_ttl has
+// passed, and then it is.
+TEST_F(CacheTest, LocalCopyAnswersHotReadsUntilItsTtl) {
+  auto cache = make(with_local(options_for(redis_.url(), "local"), 300ms));
+  ASSERT_NE(cache, nullptr);
+  int loads = 0;
+  const auto load = [&]() -> Result<std::string> {
+    ++loads;
+    return "v1"s;
+  };
+  ASSERT_EQ(*cache->get_or_load("org:1", 1min, load), "v1");  // loaded, stored in both
+  RawRedis raw(redis_.url());
+  raw.cmd({"SET", cache->key_prefix() + "org:1", "changed elsewhere"});
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(*cache->get_or_load("org:1", 1min, load), "v1");
+  EXPECT_EQ(cache->stats().local_hits, 5u);
+  EXPECT_EQ(cache->stats().hits, 5u);
+  EXPECT_TRUE(wait_until(
+      [&] { return *cache->get_or_load("org:1", 1min, load) == "changed elsewhere"; }, 5s));
+  EXPECT_EQ(loads, 1);
+}
+
+// This process never reads older than Redis: del() and set() drop the local copy at once.
+TEST_F(CacheTest, DelAndSetDropTheLocalCopyAtOnce) {
+  auto cache = make(with_local(options_for(redis_.url(), "local-del"), 1min));
+  ASSERT_NE(cache, nullptr);
+  std::string source = "old";
+  const auto load = [&]() -> Result<std::string> { return source; };
+  ASSERT_EQ(*cache->get_or_load("org:1", 1min, load), "old");
+  ASSERT_EQ(*cache->get_or_load("org:1", 1min, load), "old");
+  EXPECT_EQ(cache->stats().local_hits, 1u);
+  source = "new";  // the write commits, then invalidates
+  cache->del("org:1");
+  EXPECT_EQ(*cache->get_or_load("org:1", 1min, load), "new");
+
+  cache->set("org:2", "first", 1min);
+  ASSERT_EQ(cache->get("org:2"), "first");  // from Redis, now kept locally
+  ASSERT_EQ(cache->get("org:2"), "first");  // local
+  cache->set("org:2", "second", 1min);
+  EXPECT_EQ(cache->get("org:2"), "second");
+}
+
+// A load that read the source before an invalidation keeps no local copy either.
+TEST_F(CacheTest, LoadOverlappingAnInvalidationKeepsNoLocalCopy) {
+  auto cache = make(with_local(options_for(redis_.url(), "local-race"), 1min));
+  ASSERT_NE(cache, nullptr);
+  Gate loading, release;
+  auto old_load = std::async(std::launch::async, [&] {
+    return cache->get_or_load("org:1", 1min, [&]() -> Result<std::string> {
+      loading.open();
+      release.wait();
+      return "old name"s;
+    });
+  });
+  loading.wait();
+  cache->del("org:1");
+  release.open();
+  ASSERT_EQ(*old_load.get(), "old name");
+  const auto fresh =
+      cache->get_or_load("org:1", 1min, []() -> Result<std::string> { return "new name"s; });
+  EXPECT_EQ(*fresh, "new name");
+  EXPECT_EQ(cache->stats().local_hits, 0u);
+}
+
+// With Redis gone the local copy still answers, and invalidations still reach it.
+TEST_F(CacheTest, LocalCopyServesAndIsInvalidatedWhileRedisIsDown) {
+  auto o = with_local(options_for(redis_.url(), "local-down"), 1min);
+  o.op_timeout = 200ms;
+  auto cache = make(o);
+  ASSERT_NE(cache, nullptr);
+  std::string source = "old";
+  const auto load = [&]() -> Result<std::string> { return source; };
+  ASSERT_EQ(*cache->get_or_load("org:1", 1min, load), "old");
+  redis_.kill_now();
+  EXPECT_EQ(*cache->get_or_load("org:1", 1min, load), "old");
+  EXPECT_EQ(cache->stats().local_hits, 1u);
+  source = "new";
+  cache->del("org:1");
+  EXPECT_EQ(*cache->get_or_load("org:1", 1min, load), "new");
+  EXPECT_EQ(*cache->get_or_load("org:1", 1min, load), "new");
+}
+
+TEST(CacheOptionsTest, LocalCopySettingsAreChecked) {
+  CacheOptions o;
+  o.url = "redis://127.0.0.1:1";
+  o.service = unique_service("local-opts");
+  o.local_ttl = 2min;
+  auto too_long = Cache::create(o);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.status().field(), "cache-local-ttl");
+  o.local_ttl = 1s;
+  o.local_max_bytes = 1000;
+  auto too_small = Cache::create(o);
+  ASSERT_FALSE(too_small.ok());
+  EXPECT_EQ(too_small.status().field(), "cache-local-bytes");
+}
+
 // A call arriving after del() must not join a load that started before it.
 TEST_F(CacheTest, CallsAfterAnInvalidationStartAFreshLoad) {
   auto cache = make(options_for(redis_.url(), "detach"));
@@ -440,6 +544,8 @@ TEST(CacheOptionsTest, FromConfig) {
   EXPECT_EQ(o->connect_timeout, 100ms);
   EXPECT_EQ(o->pool_size, 3);
   EXPECT_EQ(o->retry_after, 1000ms);
+  EXPECT_EQ(o->local_ttl, 1000ms);
+  EXPECT_EQ(o->local_max_bytes, 32u << 20);
 
   env["KAI_REDIS_URL"] = "localhost:6379";
   auto bad_cfg = Config::parse(setting_specs(), 1, argv, false,
