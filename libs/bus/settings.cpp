@@ -20,13 +20,13 @@ std::vector<SettingSpec> heartbeat_settings() {
   };
 }
 
-std::vector<SettingSpec> worker_settings() {
+std::vector<SettingSpec> worker_settings(WorkerDefaults defaults) {
   return {
-      {"worker-slots", "16",
+      {"worker-slots", std::to_string(defaults.slots),
        "requests this process serves concurrently (MDP worker connections "
        "per broker)",
        SettingKind::integer, 1, 1024},
-      {"worker-credit", "1",
+      {"worker-credit", std::to_string(defaults.credit),
        "requests each worker connection takes at once; above 1 uses the "
        "kai-broker credit extension of MDP (fewer connections, batched "
        "traffic), 1 is plain 7/MDP",

@@ -15,8 +15,12 @@ namespace kai::bus {
 std::vector<SettingSpec> client_settings();
 // heartbeat-interval, heartbeat-liveness: must match the broker's.
 std::vector<SettingSpec> heartbeat_settings();
-// worker-slots.
-std::vector<SettingSpec> worker_settings();
+// worker-slots, worker-credit, with these defaults (a program picks what suits its handlers).
+struct WorkerDefaults {
+  int slots = 16;
+  int credit = 1;  // plain 7/MDP
+};
+std::vector<SettingSpec> worker_settings(WorkerDefaults defaults = {});
 // events-pub, events-sub.
 std::vector<SettingSpec> event_settings();
 
