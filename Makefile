@@ -31,11 +31,12 @@ fuzz: deps
 bench: build
 	scripts/bench.sh
 
-run: build
-	scripts/run-cluster.sh
+run:
+	@scripts/run-cluster.sh
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR)
+

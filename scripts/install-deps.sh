@@ -13,10 +13,11 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-yaml
 )
-run_pkgs=(redis-server sqlite3 curl)
+# npm fetches Swagger UI for the gateway's API page (scripts/install-npm-deps.sh).
+run_pkgs=(redis-server sqlite3 curl nodejs npm)
 test_pkgs=(
   python3-zmq python3-jsonschema python3-msgpack yamllint
-  prometheus wrk chromium chromium-driver nodejs npm
+  prometheus wrk chromium chromium-driver
   postgresql
 )
 
@@ -42,7 +43,16 @@ for pkg in "${wanted[@]}"; do
   is_installed "$pkg" || missing+=("$pkg")
 done
 
+# npm packages (the API page's Swagger UI; the tests' OpenAPI validator and browser driver) from
+# their lock files, once the Debian packages (npm among them) are in place.
+install_npm() {
+  case "$profile" in
+    run | test) "$(dirname "$0")/install-npm-deps.sh" "$profile" ;;
+  esac
+}
+
 if ((${#missing[@]} == 0)); then
+  install_npm
   exit 0
 fi
 
@@ -57,3 +67,4 @@ if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+install_npm
