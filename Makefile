@@ -40,3 +40,7 @@ format:
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR)
 
+# The docker compose stack built and run for real on this machine, then torn down (docs/operations.md).
+.PHONY: compose-smoke
+compose-smoke:
+	deploy/compose-smoke.sh
