@@ -149,21 +149,6 @@ double measure_client_library(zmq::context_t& ctx, const std::string& endpoint, 
   return rate;
 }
 
-// CPU time (user + system) a process has used, in microseconds.
-double cpu_us(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 long rss_kib(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -288,14 +273,15 @@ int main(int argc, char** argv) {
   }
 
   brk.latency = measure_latency(ctx, bep, mdp, samples);
-  const double broker_cpu0 = cpu_us(broker.pid()), worker_cpu0 = cpu_us(worker.pid());
+  const double broker_cpu0 = testing::process_cpu_us(broker.pid()),
+               worker_cpu0 = testing::process_cpu_us(worker.pid());
   const auto tp0 = Clock::now();
   brk.throughput = measure_throughput(ctx, bep, mdp, window, seconds);
   // CPU per request is the figure to compare on a busy machine: it does not depend on how
   // much of the cores other processes took.
   const double served = brk.throughput * duration<double>(Clock::now() - tp0).count();
-  const double broker_cpu = (cpu_us(broker.pid()) - broker_cpu0) / served;
-  const double worker_cpu = (cpu_us(worker.pid()) - worker_cpu0) / served;
+  const double broker_cpu = (testing::process_cpu_us(broker.pid()) - broker_cpu0) / served;
+  const double worker_cpu = (testing::process_cpu_us(worker.pid()) - worker_cpu0) / served;
   // The client library speaks the platform envelope, so it needs a worker that does too.
   testing::Process lib_worker(bin_dir + "kai-echo-worker",
                               {"--service=echo-lib", "--handler-threads=0",

@@ -49,25 +49,10 @@ struct Figures {
   std::uint64_t errors = 0;
 };
 
-// User + system CPU time a process has used, in microseconds.
-double cpu_us(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 double cpu_of(const std::vector<pid_t>& pids) {
   double sum = 0;
   for (pid_t p : pids)
-    sum += cpu_us(p);
+    sum += testing::process_cpu_us(p);
   return sum;
 }
 

@@ -37,21 +37,6 @@ namespace ledger = kai::sample::ledger;
 
 namespace {
 
-// CPU time (user + system) a process has used so far, in microseconds.
-double cpu_us(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 struct Latency {
   double p50_us = 0;
   double p99_us = 0;
@@ -228,13 +213,14 @@ int run_bench(int argc, char** argv) {
 
   std::printf("kai-service-bench (%.0f s runs, %d writes in flight)\n", seconds, window);
   int write_failures = 0;
-  const double ledger_cpu0 = cpu_us(svc.process().pid());
-  const double broker_cpu0 = cpu_us(broker.process().pid());
+  const double ledger_cpu0 = testing::process_cpu_us(svc.process().pid());
+  const double broker_cpu0 = testing::process_cpu_us(broker.process().pid());
   const auto writes_start = Clock::now();
   const double bus_writes = bus_writes_per_second(client, window, seconds, write_failures);
   const double written = bus_writes * duration<double>(Clock::now() - writes_start).count();
-  const double ledger_cpu = (cpu_us(svc.process().pid()) - ledger_cpu0) / written;
-  const double broker_cpu = (cpu_us(broker.process().pid()) - broker_cpu0) / written;
+  const double ledger_cpu = (testing::process_cpu_us(svc.process().pid()) - ledger_cpu0) / written;
+  const double broker_cpu =
+      (testing::process_cpu_us(broker.process().pid()) - broker_cpu0) / written;
   const double raw_inserts = raw_sqlite_inserts_per_second(dir.file("raw.db"), seconds);
   const std::string batch_series = R"(kai_db_write_batch_size_sum{service="ledger"})";
   const std::string batches_series = R"(kai_db_write_batch_size_count{service="ledger"})";

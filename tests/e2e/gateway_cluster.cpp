@@ -47,28 +47,6 @@ std::string scrape(const std::string& ops_address) {
   return r.ok() ? r->body : std::string();
 }
 
-double metric_sum(const std::string& text, const std::string& metric,
-                  const std::vector<std::string>& labels) {
-  double sum = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t name_end = line.find_first_of("{ ");
-    if (name_end == std::string::npos || line.substr(0, name_end) != metric) continue;
-    bool all = true;
-    for (const std::string& l : labels) {
-      if (line.find(l) == std::string::npos) all = false;
-    }
-    if (!all) continue;
-    sum += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
-  }
-  return sum;
-}
-
 std::string ApiResponse::header(std::string_view name) const {
   auto v = http::find_header(headers, name);
   return v ? std::string(*v) : std::string();

@@ -12,6 +12,7 @@
 
 #include "http/client.hpp"
 #include "support/cluster.hpp"
+#include "support/metrics_text.hpp"
 #include "support/process.hpp"
 
 namespace kai::testing {
@@ -69,9 +70,6 @@ class GatewayCluster {
 
 // The Prometheus text of an ops port ("127.0.0.1:PORT").
 std::string scrape(const std::string& ops_address);
-// Sum of every series of `metric` whose labels include all of `labels` (`op="x"` pieces).
-double metric_sum(const std::string& text, const std::string& metric,
-                  const std::vector<std::string>& labels = {});
 
 // A JSON API call through kai::http::Client, for readable tests.
 struct ApiResponse {

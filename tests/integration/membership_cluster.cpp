@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "http/client.hpp"
+#include "support/metrics_text.hpp"
 
 namespace kai::testing {
 
@@ -74,27 +75,10 @@ std::string MembershipCluster::metrics() {
 
 std::optional<double> MembershipCluster::metric(const std::string& name,
                                                 const std::map<std::string, std::string>& labels) {
-  const std::string text = metrics();
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t brace = line.find('{');
-    const std::size_t space = line.rfind(' ');
-    if (space == std::string::npos) continue;
-    const std::string series = line.substr(0, std::min(brace, space));
-    if (series != name) continue;
-    bool match = true;
-    for (const auto& [k, v] : labels) {
-      if (line.find(k + "=\"" + v + "\"") == std::string::npos) match = false;
-    }
-    if (!match) continue;
-    return std::stod(line.substr(space + 1));
-  }
-  return std::nullopt;
+  LabelPieces pieces;
+  for (const auto& [k, v] : labels)
+    pieces.push_back(k + "=\"" + v + "\"");
+  return metric_first(metrics(), name, pieces);
 }
 
 }  // namespace kai::testing

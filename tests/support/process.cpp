@@ -3,8 +3,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include <arpa/inet.h>
@@ -30,6 +32,21 @@ std::string source_path(std::string_view relative) {
   const char* dir = std::getenv("KAI_SOURCE_DIR");
   const std::string base = dir != nullptr && *dir != '\0' ? dir : KAI_TEST_SOURCE_DIR;
   return base + "/" + std::string(relative);
+}
+
+double process_cpu_us(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // The command name in parentheses may hold spaces; the fields after it are space-separated.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 int free_port() {

@@ -29,6 +29,9 @@ std::string bin_path(std::string_view program);
 // Path below the source tree: KAI_SOURCE_DIR when set, else the tree these tests were built from.
 std::string source_path(std::string_view relative);
 
+// CPU time (user + system) process `pid` has used so far, in microseconds (0 if it is gone).
+double process_cpu_us(pid_t pid);
+
 // A loopback TCP port that nothing listens on right now, outside the kernel's ephemeral range so
 // that outgoing connections do not take it in the meantime.
 int free_port();
