@@ -1,51 +1,43 @@
 #include "gateway/audit_log.hpp"
 
 #include <limits>
+#include <span>
+#include <string>
 
 #include "common/json_writer.hpp"
+#include "store/portable_ddl.hpp"
 
 namespace kai::gateway {
 namespace {
 
-constexpr store::Migration kAuditMigrations[] = {
-    {
-        .version = 1,
-        .name = "audit log",
-        .sql = "",
-        .sqlite = "CREATE TABLE audit_log ("
-                  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                  " at INTEGER NOT NULL,"
-                  " principal TEXT NOT NULL,"
-                  " department TEXT NOT NULL,"
-                  " operation TEXT NOT NULL,"
-                  " method TEXT NOT NULL,"
-                  " route TEXT NOT NULL,"
-                  " target_id TEXT NOT NULL,"
-                  " request_id TEXT NOT NULL,"
-                  " idempotency_key TEXT NOT NULL,"
-                  " outcome TEXT NOT NULL,"
-                  " http_status INTEGER NOT NULL);"
-                  "CREATE INDEX audit_log_at ON audit_log(at);"
-                  "CREATE INDEX audit_log_principal ON audit_log(principal, id);"
-                  "CREATE INDEX audit_log_operation ON audit_log(operation, id);",
-        .postgres = "CREATE TABLE audit_log ("
-                    " id BIGSERIAL PRIMARY KEY,"
-                    " at BIGINT NOT NULL,"
-                    " principal TEXT NOT NULL,"
-                    " department TEXT NOT NULL,"
-                    " operation TEXT NOT NULL,"
-                    " method TEXT NOT NULL,"
-                    " route TEXT NOT NULL,"
-                    " target_id TEXT NOT NULL,"
-                    " request_id TEXT NOT NULL,"
-                    " idempotency_key TEXT NOT NULL,"
-                    " outcome TEXT NOT NULL,"
-                    " http_status INTEGER NOT NULL);"
-                    "CREATE INDEX audit_log_at ON audit_log(at);"
-                    "CREATE INDEX audit_log_principal ON audit_log(principal, id);"
-                    "CREATE INDEX audit_log_operation ON audit_log(operation, id);",
-    },
-};
+// Portable DDL (store/portable_ddl.hpp), rendered for the database in use.
+constexpr std::string_view kAuditLogV1 =
+    "CREATE TABLE audit_log ("
+    " id @ID@,"
+    " at BIGINT NOT NULL,"
+    " principal TEXT NOT NULL,"
+    " department TEXT NOT NULL,"
+    " operation TEXT NOT NULL,"
+    " method TEXT NOT NULL,"
+    " route TEXT NOT NULL,"
+    " target_id TEXT NOT NULL,"
+    " request_id TEXT NOT NULL,"
+    " idempotency_key TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " http_status INTEGER NOT NULL);"
+    "CREATE INDEX audit_log_at ON audit_log(at);"
+    "CREATE INDEX audit_log_principal ON audit_log(principal, id);"
+    "CREATE INDEX audit_log_operation ON audit_log(operation, id);";
+
+std::span<const store::Migration> audit_migrations() {
+  // Rendered once; Migration holds views, so the strings live for the whole process.
+  static const std::string sqlite = store::render_ddl(kAuditLogV1, store::Dialect::sqlite);
+  static const std::string postgres = store::render_ddl(kAuditLogV1, store::Dialect::postgres);
+  static const store::Migration kMigrations[] = {
+      {.version = 1, .name = "audit log", .sqlite = sqlite, .postgres = postgres},
+  };
+  return kMigrations;
+}
 
 constexpr std::string_view kColumns =
     "id, at, principal, department, operation, method, route, target_id, request_id, "
@@ -73,7 +65,7 @@ AuditRecord from_row(const store::Row& row) {
 Result<std::unique_ptr<AuditLog>> AuditLog::open(const store::StoreOptions& options) {
   auto db = store::Database::open(options);
   if (!db.ok()) return db.status();
-  KAI_RETURN_IF_ERROR((*db)->migrate("gateway_audit", kAuditMigrations));
+  KAI_RETURN_IF_ERROR((*db)->migrate("gateway_audit", audit_migrations()));
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(db).value()));
 }
 
