@@ -49,21 +49,28 @@ bool is_valid_utf8(std::string_view s) {
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out.append("\xEF\xBF\xBD");  // U+FFFD for each invalid byte
+    // Bytes that stand for themselves (printable ASCII but '"' and '\\', and whole valid UTF-8
+    // sequences) are copied a run at a time; most strings are one run.
+    const std::size_t run_start = i;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        const std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) break;
+        i += n;
+      } else if (c >= 0x20 && c != 0x7F && c != '"' && c != '\\') {
         ++i;
       } else {
-        out.append(s.substr(i, n));
-        i += n;
+        break;
       }
-      continue;
     }
+    out.append(s.data() + run_start, i - run_start);
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"':
         out.append("\\\"");
@@ -87,12 +94,12 @@ void append_json_string(std::string& out, std::string_view s) {
         out.append("\\f");
         break;
       default:
-        if (c < 0x20 || c == 0x7F) {
+        if (c >= 0x80) {
+          out.append("\xEF\xBF\xBD");  // U+FFFD for each invalid byte
+        } else {
           out.append("\\u00");
           out.push_back(kHex[c >> 4]);
           out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
         }
     }
     ++i;

@@ -42,6 +42,21 @@ TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));
 }
 
+// Runs of plain bytes are copied whole; every kind of byte that breaks a run is handled in the
+// middle, at the start and at the end of a string, and the output is appended, not replaced.
+TEST(JsonWriterTest, EscapesBetweenRunsOfPlainText) {
+  std::string out = "prefix:";
+  append_json_string(out, std::string_view("\t凯旋街道\x7f社区\"\xe5\x87"
+                                           "end\\",
+                                           27));
+  EXPECT_EQ(out,
+            "prefix:\"\\t凯旋街道\\u007f社区\\\"\xEF\xBF\xBD\xEF\xBF\xBD"
+            "end\\\\\"");
+  std::string empty;
+  append_json_string(empty, "");
+  EXPECT_EQ(empty, "\"\"");
+}
+
 TEST(JsonWriterTest, NonFiniteDoublesAreNull) {
   std::string out;
   JsonWriter(out)
