@@ -775,9 +775,17 @@ void Cache::set(std::string_view key, std::string_view value, std::chrono::milli
   Impl& d = *impl_;
   if (!d.endpoint || !d.storable(value, ttl)) return;
   const std::string full = d.prefix + std::string(key);
-  // The next read takes the new value from Redis rather than an older local copy.
-  if (d.local) d.local->erase(full);
   (void)d.store(full, value, ttl);
+  // After the new value is in Redis: drop the local copy, and fence the key so that a read which
+  // fetched the old value before the SET cannot keep it locally afterwards.
+  if (d.local) {
+    {
+      Impl::Fence& f = d.fence(Impl::hash_of(full));
+      std::lock_guard lock(f.mu);
+      ++f.generation;
+    }
+    d.local->erase(full);
+  }
 }
 
 void Cache::del_many(std::span<const std::string_view> keys) {
