@@ -496,20 +496,23 @@ struct Cache::Impl {
   Fence& fence(std::size_t h) { return fences[h % kFenceStripes]; }
   FlightShard& shard(std::size_t h) { return shards[(h / kFenceStripes) % kFlightShards]; }
 
+  // Bumps the generation of the key's stripe, waiting for a SET of a load of that stripe that is
+  // in flight (every later one sees the new generation and does not store), then drops the local
+  // copy: a read or load that started before can no longer keep the old value anywhere.
+  void fence_out(const std::string& key) {
+    {
+      Fence& f = fence(hash_of(key));
+      std::lock_guard lock(f.mu);
+      ++f.generation;
+    }
+    if (local) local->erase(key);
+  }
+
   void invalidate(std::vector<std::string> keys) {
     for (const auto& key : keys) {
-      const std::size_t h = hash_of(key);
-      {
-        // Waits for a SET of a load of this stripe that is in flight; every later one sees the
-        // new generation and does not store.
-        Fence& f = fence(h);
-        std::lock_guard lock(f.mu);
-        ++f.generation;
-      }
-      // After the bump: a load that read the old value can no longer keep a local copy.
-      if (local) local->erase(key);
+      fence_out(key);
       // Later callers must not join a load that started before the invalidation.
-      FlightShard& s = shard(h);
+      FlightShard& s = shard(hash_of(key));
       std::lock_guard lock(s.mu);
       s.flights.erase(key);
     }
@@ -546,14 +549,26 @@ struct Cache::Impl {
     return f.generation;
   }
 
-  std::optional<std::string> local_hit(const std::string& key) {
-    if (!local) return std::nullopt;
-    auto v = local->get(key, SteadyClock::now());
-    if (v) {
-      m.hits->Increment();
-      m.local_hits->Increment();
+  // The read both get() and get_or_load() start with: the local copy, else Redis (a value found
+  // there is kept locally unless the key was fenced meanwhile), counted as hit, miss or error.
+  // nullopt: a miss; an error: Redis failed (or is bypassed while degraded).
+  Result<std::optional<std::string>> lookup(const std::string& key) {
+    if (local) {
+      if (auto v = local->get(key, SteadyClock::now())) {
+        m.hits->Increment();
+        m.local_hits->Increment();
+        return v;
+      }
     }
-    return v;
+    const std::uint64_t seen = local ? generation_of(key) : 0;
+    auto r = fetch(key);
+    if (!r.ok()) {
+      m.errors->Increment();
+      return r.status();
+    }
+    (r->has_value() ? m.hits : m.misses)->Increment();
+    if (local && r->has_value()) keep_local(key, **r, seen);
+    return r;
   }
 
   static Result<std::string> call_loader(const Loader& loader) {
@@ -758,16 +773,8 @@ std::optional<std::string> Cache::get(std::string_view key) {
     d.m.misses->Increment();
     return std::nullopt;
   }
-  const std::string full = d.prefix + std::string(key);
-  if (auto v = d.local_hit(full)) return v;
-  const std::uint64_t seen = d.local ? d.generation_of(full) : 0;
-  auto r = d.fetch(full);
-  if (!r.ok()) {
-    d.m.errors->Increment();
-    return std::nullopt;
-  }
-  (r->has_value() ? d.m.hits : d.m.misses)->Increment();
-  if (d.local && r->has_value()) d.keep_local(full, **r, seen);
+  auto r = d.lookup(d.prefix + std::string(key));
+  if (!r.ok()) return std::nullopt;
   return std::move(*r);
 }
 
@@ -776,16 +783,9 @@ void Cache::set(std::string_view key, std::string_view value, std::chrono::milli
   if (!d.endpoint || !d.storable(value, ttl)) return;
   const std::string full = d.prefix + std::string(key);
   (void)d.store(full, value, ttl);
-  // After the new value is in Redis: drop the local copy, and fence the key so that a read which
-  // fetched the old value before the SET cannot keep it locally afterwards.
-  if (d.local) {
-    {
-      Impl::Fence& f = d.fence(Impl::hash_of(full));
-      std::lock_guard lock(f.mu);
-      ++f.generation;
-    }
-    d.local->erase(full);
-  }
+  // After the new value is in Redis, so that a read which fetched the old value before the SET
+  // cannot keep it locally afterwards.
+  if (d.local) d.fence_out(full);
 }
 
 void Cache::del_many(std::span<const std::string_view> keys) {
@@ -814,19 +814,9 @@ Result<std::string> Cache::get_or_load(std::string_view key, std::chrono::millis
   if (!d.endpoint) {
     d.m.misses->Increment();
   } else {
-    if (auto v = d.local_hit(full)) return std::move(*v);
-    const std::uint64_t seen = d.local ? d.generation_of(full) : 0;
-    auto r = d.fetch(full);
-    if (!r.ok()) {
-      d.m.errors->Increment();  // a miss that does not even try to SET
-    } else if (r->has_value()) {
-      d.m.hits->Increment();
-      if (d.local) d.keep_local(full, **r, seen);
-      return std::move(**r);
-    } else {
-      d.m.misses->Increment();
-      redis_answered = true;
-    }
+    auto r = d.lookup(full);
+    if (r.ok() && r->has_value()) return std::move(**r);
+    redis_answered = r.ok();  // after an error, a miss that does not even try to SET
   }
   return d.load_once(full, ttl, loader, redis_answered);
 }
