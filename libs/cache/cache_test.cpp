@@ -36,6 +36,28 @@ std::unique_ptr<Cache> make(const CacheOptions& o) {
   return testing::make_cache(o);
 }
 
+// A get_or_load() of `key` whose loader has read `value` from the source of truth and is held
+// there until release(): the window in which a writer commits and invalidates.
+class BlockedLoad {
+ public:
+  BlockedLoad(Cache& cache, std::string key, std::string value)
+      : result_(std::async(std::launch::async, [&cache, this, key, value] {
+          return cache.get_or_load(key, 1min, [&]() -> Result<std::string> {
+            loading_.open();
+            release_.wait();
+            return value;
+          });
+        })) {
+    loading_.wait();
+  }
+  void release() { release_.open(); }
+  Result<std::string> result() { return result_.get(); }
+
+ private:
+  Gate loading_, release_;
+  std::future<Result<std::string>> result_;
+};
+
 class CacheTest : public ::testing::Test {
  protected:
   RedisServer redis_;
@@ -263,18 +285,12 @@ TEST_F(CacheTest, SingleFlightWorksWhenDisabled) {
 TEST_F(CacheTest, LoadOverlappingAnInvalidationDoesNotStoreItsValue) {
   auto cache = make(options_for(redis_.url(), "race"));
   ASSERT_NE(cache, nullptr);
-  Gate loading, release;
-  auto old_load = std::async(std::launch::async, [&] {
-    return cache->get_or_load("org:1", 1min, [&]() -> Result<std::string> {
-      loading.open();
-      release.wait();
-      return "old name"s;  // what the database held when this load read it
-    });
-  });
-  loading.wait();
-  cache->del("org:1");  // the writer committed "new name", then invalidates
-  release.open();
-  auto r = old_load.get();
+  // The load read "old name" from the database; then the writer commits "new name" and
+  // invalidates.
+  BlockedLoad old_load(*cache, "org:1", "old name");
+  cache->del("org:1");
+  old_load.release();
+  auto r = old_load.result();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, "old name");  // the caller still gets what it loaded...
   RawRedis raw(redis_.url());
@@ -341,18 +357,10 @@ TEST_F(CacheTest, DelAndSetDropTheLocalCopyAtOnce) {
 TEST_F(CacheTest, LoadOverlappingAnInvalidationKeepsNoLocalCopy) {
   auto cache = make(with_local(options_for(redis_.url(), "local-race"), 1min));
   ASSERT_NE(cache, nullptr);
-  Gate loading, release;
-  auto old_load = std::async(std::launch::async, [&] {
-    return cache->get_or_load("org:1", 1min, [&]() -> Result<std::string> {
-      loading.open();
-      release.wait();
-      return "old name"s;
-    });
-  });
-  loading.wait();
+  BlockedLoad old_load(*cache, "org:1", "old name");
   cache->del("org:1");
-  release.open();
-  ASSERT_EQ(*old_load.get(), "old name");
+  old_load.release();
+  ASSERT_EQ(*old_load.result(), "old name");
   const auto fresh =
       cache->get_or_load("org:1", 1min, []() -> Result<std::string> { return "new name"s; });
   EXPECT_EQ(*fresh, "new name");
@@ -396,21 +404,13 @@ TEST(CacheOptionsTest, LocalCopySettingsAreChecked) {
 TEST_F(CacheTest, CallsAfterAnInvalidationStartAFreshLoad) {
   auto cache = make(options_for(redis_.url(), "detach"));
   ASSERT_NE(cache, nullptr);
-  Gate loading, release;
-  auto old_load = std::async(std::launch::async, [&] {
-    return cache->get_or_load("org:2", 1min, [&]() -> Result<std::string> {
-      loading.open();
-      release.wait();
-      return "old"s;
-    });
-  });
-  loading.wait();
+  BlockedLoad old_load(*cache, "org:2", "old");
   cache->del("org:2");
   auto fresh = cache->get_or_load("org:2", 1min, []() -> Result<std::string> { return "new"s; });
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(*fresh, "new");
-  release.open();
-  ASSERT_TRUE(old_load.get().ok());
+  old_load.release();
+  ASSERT_TRUE(old_load.result().ok());
   RawRedis raw(redis_.url());
   EXPECT_EQ(raw.get(cache->key_prefix() + "org:2"), "new");
   EXPECT_EQ(cache->stats().coalesced, 0u);
