@@ -33,6 +33,7 @@
 #include "http/client.hpp"
 #include "schema/membership.hpp"
 #include "support/cluster.hpp"
+#include "support/metrics_text.hpp"
 
 using namespace kai;
 using Clock = std::chrono::steady_clock;
@@ -121,13 +122,10 @@ Figures load(bus::Client& client, const std::string& service, int window, double
   return f;
 }
 
-std::string metric_line(const std::string& ops_address, const std::string& needle) {
+std::string scrape(const std::string& ops_address) {
   http::Client c(ops_address);
   auto r = c.get("/metrics");
-  if (!r.ok()) return {};
-  std::size_t pos = r->body.find(needle);
-  if (pos == std::string::npos) return {};
-  return r->body.substr(pos, r->body.find('\n', pos) - pos);
+  return r.ok() ? r->body : std::string();
 }
 
 void print(const char* what, const Figures& f) {
@@ -350,11 +348,11 @@ int main(int argc, char** argv) {
   print("bus-only echo, 1 in flight", echo_one);
   print("organization.list page of 50, 1 in flight", list_one);
   print("organization.list page of 50, pipelined", list_many);
-  // Hits include those answered from the process's local copy (kai_cache_local_hits_total).
-  std::printf("  cache: %s\n  cache: %s\n  cache: %s\n",
-              metric_line(ops, "kai_cache_requests_total{result=\"hit\"").c_str(),
-              metric_line(ops, "kai_cache_requests_total{result=\"miss\"").c_str(),
-              metric_line(ops, "kai_cache_local_hits_total{").c_str());
+  const std::string metrics = scrape(ops);
+  std::printf("  cache: %.0f hits (%.0f of them from the local copy), %.0f misses\n",
+              testing::metric_sum(metrics, "kai_cache_requests_total", {"result=\"hit\""}),
+              testing::metric_sum(metrics, "kai_cache_local_hits_total"),
+              testing::metric_sum(metrics, "kai_cache_requests_total", {"result=\"miss\""}));
   const double ratio = get.per_second / echo_pipelined.per_second;
   std::printf("cached lookup: %.0f%% of the echo's requests/s (target >= 50%%)\n", 100 * ratio);
   std::printf("list page p99 at 1 in flight: %.2f ms (target < 10 ms)\n", list_one.p99_us / 1000);
