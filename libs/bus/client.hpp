@@ -72,7 +72,8 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-// A random 128-bit identifier in hex, for idempotency keys, request ids and trace ids.
+// A random 128-bit identifier in hex, for idempotency keys, request ids and trace ids (not for
+// secrets such as tokens or keys: use the OS generator for those).
 std::string random_id();
 
 }  // namespace kai::bus
