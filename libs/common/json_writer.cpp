@@ -3,12 +3,14 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace kai {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto c0 = static_cast<unsigned char>(s[i]);
   if (c0 < 0x80) return 1;
   std::size_t len;
@@ -36,6 +38,22 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
+constexpr std::uint64_t kEveryByte = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Nonzero when a byte of `w` is zero (the usual bit trick: exact as a yes/no answer).
+constexpr std::uint64_t has_zero_byte(std::uint64_t w) {
+  return (w - kEveryByte) & ~w & kHighBits;
+}
+
+// Nonzero when one of the 8 bytes of `w` cannot be copied as is: non-ASCII (checked one sequence
+// at a time), a control character, DEL, '"' or '\\'.
+constexpr std::uint64_t needs_a_closer_look(std::uint64_t w) {
+  return (w & kHighBits) | has_zero_byte(w & ~(kEveryByte * 0x1F)) |
+         has_zero_byte(w ^ (kEveryByte * '"')) | has_zero_byte(w ^ (kEveryByte * '\\')) |
+         has_zero_byte(w ^ (kEveryByte * 0x7F));
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) {
@@ -57,6 +75,14 @@ void append_json_string(std::string& out, std::string_view s) {
     // sequences) are copied a run at a time; most strings are one run.
     const std::size_t run_start = i;
     while (i < s.size()) {
+      if (s.size() - i >= 8) {  // plain ASCII goes eight bytes at a time
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (needs_a_closer_look(w) == 0) {
+          i += 8;
+          continue;
+        }
+      }
       const auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x80) {
         const std::size_t n = utf8_sequence_length(s, i);

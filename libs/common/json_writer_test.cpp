@@ -1,9 +1,68 @@
 #include "common/json_writer.hpp"
 
+#include <random>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace kai {
 namespace {
+
+// append_json_string one byte at a time, the obvious way: the reference for the fast one.
+std::string reference_json_string(std::string_view s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      std::size_t n = 0;
+      for (std::size_t len = 2; len <= 4 && n == 0; ++len) {
+        if (i + len <= s.size() && is_valid_utf8(s.substr(i, len))) n = len;
+      }
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  return out + "\"";
+}
 
 TEST(JsonWriterTest, NestedDocument) {
   std::string out;
@@ -65,6 +124,43 @@ TEST(JsonWriterTest, NonFiniteDoublesAreNull) {
       .value(std::numeric_limits<double>::infinity())
       .end_array();
   EXPECT_EQ(out, "[1.5,null]");
+}
+
+TEST(JsonWriterTest, StringsMatchTheByteByByteReference) {
+  // Random strings built from pieces that exercise every path of the eight-bytes-at-a-time copy:
+  // long plain runs, each character that must be escaped, valid and broken UTF-8, at every
+  // alignment.
+  const std::vector<std::string> pieces = {"abcdefghijklmnop",
+                                           "x",
+                                           "0123456",
+                                           "\"",
+                                           "\\",
+                                           "\n",
+                                           "\t",
+                                           std::string(1, '\0'),
+                                           "\x1f",
+                                           "\x7f",
+                                           " ",
+                                           "~",
+                                           "凯旋街道",
+                                           "é",
+                                           "😀",
+                                           "\xff",
+                                           "\xc3",
+                                           "\xe5\x87",
+                                           "\xed\xa0\x80",
+                                           "\xf4\x90\x80\x80"};
+  std::mt19937 rng(20261126);
+  std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> count(0, 24);
+  for (int round = 0; round < 20'000; ++round) {
+    std::string s;
+    for (int k = count(rng); k > 0; --k)
+      s += pieces[pick(rng)];
+    std::string out;
+    append_json_string(out, s);
+    ASSERT_EQ(out, reference_json_string(s)) << "input of " << s.size() << " bytes";
+  }
 }
 
 }  // namespace
