@@ -31,6 +31,13 @@ const FieldDesc* MessageDesc::find(std::string_view field_name) const {
   return nullptr;
 }
 
+const FieldDesc* MessageDesc::find(std::string_view field_name, std::size_t& next) const {
+  const FieldDesc* f =
+      next < fields.size() && fields[next].name == field_name ? &fields[next] : find(field_name);
+  if (f != nullptr) next = static_cast<std::size_t>(f - fields.data()) + 1;
+  return f;
+}
+
 bool OperationDesc::declares(StatusCode code) const {
   for (StatusCode c : errors) {
     if (c == code) return true;

@@ -122,6 +122,10 @@ struct MessageDesc {
 
   // The field called `name`, or nullptr. Linear: messages have at most 64 fields.
   const FieldDesc* find(std::string_view field_name) const;
+  // The same, trying fields[next] first and leaving `next` just past the field found. Walking a
+  // map written in declaration order (as every encoder here writes them) finds each field at
+  // once; any other order still finds it.
+  const FieldDesc* find(std::string_view field_name, std::size_t& next) const;
 };
 
 // How an operation is exposed by the gateway. Paths are relative to /api/v1.

@@ -236,5 +236,23 @@ TEST(RegistryTest, MembershipOperationTags) {
   EXPECT_EQ(std::tuple_size_v<Ops>, msg::membership::service_desc().operations.size());
 }
 
+TEST(RegistryTest, FindWithAHintFindsEveryFieldInAnyOrder) {
+  const MessageDesc& desc = msg::membership::Organization::desc();
+  ASSERT_GE(desc.fields.size(), 3u);
+  std::size_t next = 0;
+  for (const FieldDesc& f : desc.fields) {  // declaration order: each found where expected
+    EXPECT_EQ(desc.find(f.name, next), &f);
+    EXPECT_EQ(next, static_cast<std::size_t>(&f - desc.fields.data()) + 1);
+  }
+  EXPECT_EQ(next, desc.fields.size());
+  for (std::size_t i = desc.fields.size(); i-- > 0;) {  // reverse order: the hint is wrong
+    EXPECT_EQ(desc.find(desc.fields[i].name, next), &desc.fields[i]);
+    EXPECT_EQ(desc.find(desc.fields[i].name), &desc.fields[i]);
+  }
+  const std::size_t before = next;
+  EXPECT_EQ(desc.find("no_such_field", next), nullptr);
+  EXPECT_EQ(next, before);
+}
+
 }  // namespace
 }  // namespace kai::schema

@@ -522,11 +522,13 @@ class Renderer {
   Status message(const msgpack::object& obj, const MessageDesc& desc) {
     if (obj.type != msgpack::type::MAP) return fail("expected an object");
     std::uint64_t seen = 0;
+    std::size_t next_field = 0;
     w_.begin_object();
     for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
       const msgpack::object_kv& kv = obj.via.map.ptr[i];
       if (kv.key.type != msgpack::type::STR) return fail("field names must be strings");
-      const FieldDesc* f = desc.find(std::string_view(kv.key.via.str.ptr, kv.key.via.str.size));
+      const FieldDesc* f =
+          desc.find(std::string_view(kv.key.via.str.ptr, kv.key.via.str.size), next_field);
       if (f == nullptr || kv.val.type == msgpack::type::NIL) continue;
       const std::size_t index = static_cast<std::size_t>(f - desc.fields.data());
       if (index >= 64) return internal_error("descriptor has more than 64 fields");

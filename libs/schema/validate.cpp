@@ -22,11 +22,12 @@ class Validator {
     }
     if (desc.fields.size() > 64) return internal_error("descriptor has more than 64 fields");
     std::uint64_t seen = 0;
+    std::size_t next_field = 0;
     for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
       const msgpack::object_kv& kv = obj.via.map.ptr[i];
       if (kv.key.type != msgpack::type::STR) return fail("field names must be strings");
       const std::string_view key(kv.key.via.str.ptr, kv.key.via.str.size);
-      const FieldDesc* field = desc.find(key);
+      const FieldDesc* field = desc.find(key, next_field);
       if (field == nullptr) return fail_unknown(key);
       const auto index = static_cast<std::size_t>(field - desc.fields.data());
       const std::uint64_t bit = 1ULL << index;
