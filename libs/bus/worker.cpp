@@ -65,10 +65,12 @@ WorkerPool::Metrics* make_metrics(const std::string& service) {
 
 }  // namespace
 
-WorkerPool::WorkerPool(zmq::context_t& ctx, WorkerOptions options, WorkerHandler handler)
+WorkerPool::WorkerPool(zmq::context_t& ctx, WorkerOptions options, WorkerHandler handler,
+                       WorkerInlineHandler inline_handler)
     : ctx_(ctx),
       options_(std::move(options)),
       handler_(std::move(handler)),
+      inline_handler_(std::move(inline_handler)),
       metrics_(make_metrics(options_.service)) {
   assert(options_.slots > 0 && !options_.brokers.empty());
   assert(options_.credit >= 1 && static_cast<std::uint32_t>(options_.credit) <= mdp::kMaxCredit);
@@ -246,6 +248,13 @@ void WorkerPool::on_message(Conn& c, Frames& msg, TimePoint now) {
     handler_(body, reply);
     send_reply(c, std::move(client), reply, now);
     return;
+  }
+  if (inline_handler_) {
+    Frames reply;
+    if (inline_handler_(body, reply)) {
+      send_reply(c, std::move(client), reply, now);
+      return;
+    }
   }
   {
     std::lock_guard lock(jobs_mu_);

@@ -47,10 +47,15 @@ struct WorkerOptions {
 // Serves one request: `body` holds the request body frames (opaque to MDP), the handler fills
 // `reply` with at least one frame. Must not throw.
 using WorkerHandler = std::function<void(Frames& body, Frames& reply)>;
+// Tried on the I/O thread before a request goes to the handler threads: answers (fills `reply`,
+// returns true) only when it can do so at once, without blocking; otherwise returns false and
+// leaves `body` as it was. Saves the hand-off to a handler thread and back.
+using WorkerInlineHandler = std::function<bool(const Frames& body, Frames& reply)>;
 
 class WorkerPool {
  public:
-  WorkerPool(zmq::context_t& ctx, WorkerOptions options, WorkerHandler handler);
+  WorkerPool(zmq::context_t& ctx, WorkerOptions options, WorkerHandler handler,
+             WorkerInlineHandler inline_handler = {});
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -100,6 +105,7 @@ class WorkerPool {
   zmq::context_t& ctx_;
   WorkerOptions options_;
   WorkerHandler handler_;
+  WorkerInlineHandler inline_handler_;
   std::unique_ptr<Metrics> metrics_;
   std::vector<std::unique_ptr<Conn>> conns_;
   Wakeup wakeup_;

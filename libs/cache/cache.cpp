@@ -552,14 +552,19 @@ struct Cache::Impl {
   // The read both get() and get_or_load() start with: the local copy, else Redis (a value found
   // there is kept locally unless the key was fenced meanwhile), counted as hit, miss or error.
   // nullopt: a miss; an error: Redis failed (or is bypassed while degraded).
-  Result<std::optional<std::string>> lookup(const std::string& key) {
-    if (local) {
-      if (auto v = local->get(key, SteadyClock::now())) {
-        m.hits->Increment();
-        m.local_hits->Increment();
-        return v;
-      }
+  // The local copy's value of `key`, counted as a local hit when found.
+  std::optional<std::string> lookup_local(std::string_view key) {
+    if (!local) return std::nullopt;
+    auto v = local->get(key, SteadyClock::now());
+    if (v) {
+      m.hits->Increment();
+      m.local_hits->Increment();
     }
+    return v;
+  }
+
+  Result<std::optional<std::string>> lookup(const std::string& key) {
+    if (auto v = lookup_local(key)) return v;
     const std::uint64_t seen = local ? generation_of(key) : 0;
     auto r = fetch(key);
     if (!r.ok()) {
@@ -776,6 +781,12 @@ std::optional<std::string> Cache::get(std::string_view key) {
   auto r = d.lookup(d.prefix + std::string(key));
   if (!r.ok()) return std::nullopt;
   return std::move(*r);
+}
+
+std::optional<std::string> Cache::get_local(std::string_view key) {
+  Impl& d = *impl_;
+  if (!d.local) return std::nullopt;
+  return d.lookup_local(d.prefix + std::string(key));
 }
 
 void Cache::set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {

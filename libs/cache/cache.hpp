@@ -123,6 +123,11 @@ class Cache {
   // The cached value, or nullopt on a miss, when disabled or degraded, or on any Redis error.
   std::optional<std::string> get(std::string_view key);
 
+  // The value in this process's local copy only: never a Redis round trip, so it never waits on
+  // I/O. nullopt when the key has no fresh local copy, or the local copy is off. A value found is
+  // counted as a (local) hit; nullopt is not counted, as the caller goes on to get_or_load().
+  std::optional<std::string> get_local(std::string_view key);
+
   // Stores `value` for `ttl` (at least 1 ms; shorter is not stored). Failures are counted and
   // degrade the cache; they are not reported to the caller.
   void set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl);

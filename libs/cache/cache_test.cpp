@@ -385,6 +385,28 @@ TEST_F(CacheTest, LocalCopyServesAndIsInvalidatedWhileRedisIsDown) {
   EXPECT_EQ(*cache->get_or_load("org:1", 1min, load), "new");
 }
 
+// get_local() answers from the local copy only: never from Redis, and never after del().
+TEST_F(CacheTest, GetLocalAnswersOnlyFromTheLocalCopy) {
+  auto cache = make(with_local(options_for(redis_.url(), "local-only"), 1min));
+  ASSERT_NE(cache, nullptr);
+  RawRedis raw(redis_.url());
+  raw.cmd({"SET", cache->key_prefix() + "org:1", "in redis"});
+  EXPECT_EQ(cache->get_local("org:1"), std::nullopt);  // in Redis, not yet in this process
+  EXPECT_EQ(cache->stats().hits + cache->stats().misses, 0u);
+  ASSERT_EQ(cache->get("org:1"), "in redis");  // fetched, now kept locally
+  EXPECT_EQ(cache->get_local("org:1"), "in redis");
+  EXPECT_EQ(cache->stats().local_hits, 1u);
+  cache->del("org:1");
+  EXPECT_EQ(cache->get_local("org:1"), std::nullopt);
+
+  auto without = make(options_for(redis_.url(), "local-off"));  // local_ttl 0: no local copy
+  ASSERT_NE(without, nullptr);
+  ASSERT_EQ(without->get("org:1"), std::nullopt);
+  without->set("org:2", "value", 1min);
+  ASSERT_EQ(without->get("org:2"), "value");
+  EXPECT_EQ(without->get_local("org:2"), std::nullopt);
+}
+
 TEST(CacheOptionsTest, LocalCopySettingsAreChecked) {
   CacheOptions o;
   o.url = "redis://127.0.0.1:1";

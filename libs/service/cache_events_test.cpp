@@ -2,6 +2,8 @@
 // other services' events; the outbox and events.since; applying events exactly once; periodic jobs
 // and business gauges.
 #include <atomic>
+#include <optional>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -77,6 +79,65 @@ TEST_F(ServiceCacheTest, ReadsAreCachedAndOwnWritesInvalidateThem) {
   auto b4 = s.call<ledger::AccountBalance>({.account = "acct"});
   ASSERT_TRUE(b4.ok());
   EXPECT_EQ(b4->balance, 1);
+}
+
+// The fast lane the bus I/O thread tries first: a cached_read (entry.get) whose entry is in the
+// local copy is answered there; everything else is left to the handler threads.
+TEST_F(ServiceCacheTest, CachedReadsInTheLocalCopyAreAnsweredInline) {
+  auto svc = LocalService::start(kai::sample::ledger_definition(),
+                                 {.data_dir = dir_.path(),
+                                  .redis_url = redis_.url(),
+                                  .settings = {{"cache-local-ttl", "1m"}}});
+  ASSERT_TRUE(svc.ok()) << svc.status().to_string();
+  LocalService& s = **svc;
+  auto e = s.call<ledger::EntryAdd>({.account = "acct", .amount = 42, .note = "会费"});
+  ASSERT_TRUE(e.ok());
+  const std::string get = encode(ledger::EntryGetRequest{.id = e->id});
+  EXPECT_EQ(s.call_inline("entry.get", get), std::nullopt);  // not loaded yet
+
+  ASSERT_TRUE(s.call<ledger::EntryGet>({.id = e->id}).ok());  // loads; kept in Redis and locally
+  const std::string ok_series = R"(kai_requests_total{code="ok",op="entry.get",service="ledger"})";
+  const double served = metric(ok_series);
+  std::optional<std::string> inline_reply = s.call_inline("entry.get", get);
+  ASSERT_TRUE(inline_reply.has_value());
+  auto obj = schema::unpack(*inline_reply);
+  ASSERT_TRUE(obj.ok());
+  ledger::Entry got;
+  ASSERT_TRUE(decode(obj->get(), got).ok());
+  EXPECT_EQ(got, *e);
+  EXPECT_EQ(metric(ok_series), served + 1);  // counted like any other answer
+
+  // Not for the fast lane: invalid requests, other operations, passed deadlines.
+  EXPECT_EQ(s.call_inline("entry.get", encode(ledger::AccountBalanceRequest{.account = "acct"})),
+            std::nullopt);
+  EXPECT_EQ(s.call_raw("entry.get", encode(ledger::AccountBalanceRequest{.account = "acct"}))
+                .status()
+                .code(),
+            StatusCode::invalid_argument);
+  EXPECT_EQ(s.call_inline("entry.nothing", get), std::nullopt);
+  ASSERT_TRUE(s.call<ledger::AccountBalance>({.account = "acct"}).ok());
+  ASSERT_TRUE(s.call<ledger::AccountBalance>({.account = "acct"}).ok());  // cached, not cached_read
+  EXPECT_EQ(
+      s.call_inline("account.balance", encode(ledger::AccountBalanceRequest{.account = "acct"})),
+      std::nullopt);
+  EXPECT_EQ(s.call_inline("entry.get", get, {.deadline_ms = now_unix_ms() - 1}), std::nullopt);
+
+  // A write's invalidation takes the entry out of the fast lane at once.
+  ASSERT_TRUE(s.call<ledger::EntryRemove>({.id = e->id}).ok());
+  EXPECT_EQ(s.call_inline("entry.get", get), std::nullopt);
+  EXPECT_EQ(s.call<ledger::EntryGet>({.id = e->id}).status().code(), StatusCode::not_found);
+  EXPECT_EQ(s.call_inline("entry.get", get), std::nullopt);  // errors are never cached
+}
+
+TEST(ServiceWithoutCache, HasNoFastLane) {
+  TempDir dir;
+  auto svc = LocalService::start(kai::sample::ledger_definition(), {.data_dir = dir.path()});
+  ASSERT_TRUE(svc.ok()) << svc.status().to_string();
+  auto e = (*svc)->call<ledger::EntryAdd>({.account = "acct", .amount = 1, .note = std::nullopt});
+  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE((*svc)->call<ledger::EntryGet>({.id = e->id}).ok());
+  EXPECT_EQ((*svc)->call_inline("entry.get", encode(ledger::EntryGetRequest{.id = e->id})),
+            std::nullopt);
 }
 
 TEST_F(ServiceCacheTest, EventsInvalidateTheSubscribersCache) {

@@ -71,6 +71,13 @@ void HandlerTable::add_write(const schema::OperationDesc& op, ErasedRead prechec
   add_operation(op, std::move(entry));
 }
 
+void HandlerTable::add_cache_key(const schema::OperationDesc& op, ErasedCacheKey key) {
+  auto it = operations_.find(op.name);
+  // read<Op>() just registered it, unless it was a duplicate (noted there already).
+  if (it == operations_.end() || it->second.cache_key || !it->second.read) return;
+  it->second.cache_key = std::move(key);
+}
+
 void HandlerTable::add_subscription(const schema::EventDesc& event, ErasedEvent handler) {
   const std::string topic(event.topic);
   if (!handler) return note_error("subscription " + topic + ": no handler");

@@ -20,6 +20,7 @@ namespace kai::svc::detail {
 struct OperationEntry {
   const schema::OperationDesc* desc = nullptr;  // from the service's schema
   ErasedRead read = {};                         // read operations
+  ErasedCacheKey cache_key = {};                // reads registered with cached_read
   ErasedRead precheck = {};                     // write operations, optional
   ErasedWrite write = {};                       // write operations
 };
@@ -75,6 +76,7 @@ class HandlerTable final : public Registrar {
   void add_write(const schema::OperationDesc& op, ErasedRead precheck,
                  ErasedWrite handler) override;
   void add_subscription(const schema::EventDesc& event, ErasedEvent handler) override;
+  void add_cache_key(const schema::OperationDesc& op, ErasedCacheKey key) override;
   void note_error(std::string problem) override;
 
  private:

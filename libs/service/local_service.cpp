@@ -86,13 +86,10 @@ LocalService::LocalService(std::unique_ptr<detail::LocalState> state) : state_(s
 
 LocalService::~LocalService() = default;
 
-Result<std::string> LocalService::call_raw(std::string_view op, std::string payload,
-                                           CallMeta meta) {
-  const schema::OperationDesc* desc = state_->runtime->schema().find_operation(op);
-  if (desc != nullptr && desc->write && meta.idempotency_key.empty()) {
-    meta.idempotency_key = bus::random_id();
-  }
-  RequestMeta m{
+namespace {
+
+RequestMeta request_meta(std::string_view op, CallMeta meta) {
+  return RequestMeta{
       .op = std::string(op),
       .request_id = std::move(meta.request_id),
       .trace_id = std::move(meta.trace_id),
@@ -100,9 +97,27 @@ Result<std::string> LocalService::call_raw(std::string_view op, std::string payl
       .idempotency_key = std::move(meta.idempotency_key),
       .deadline_ms = meta.deadline_ms,
   };
-  detail::Outcome out = state_->runtime->handle(m, payload);
+}
+
+}  // namespace
+
+Result<std::string> LocalService::call_raw(std::string_view op, std::string payload,
+                                           CallMeta meta) {
+  const schema::OperationDesc* desc = state_->runtime->schema().find_operation(op);
+  if (desc != nullptr && desc->write && meta.idempotency_key.empty()) {
+    meta.idempotency_key = bus::random_id();
+  }
+  detail::Outcome out = state_->runtime->handle(request_meta(op, std::move(meta)), payload);
   if (!out.status.ok()) return out.status;
   return std::move(out.payload);
+}
+
+std::optional<std::string> LocalService::call_inline(std::string_view op, std::string payload,
+                                                     CallMeta meta) {
+  std::optional<detail::Outcome> out =
+      state_->runtime->handle_inline(request_meta(op, std::move(meta)), payload);
+  if (!out) return std::nullopt;
+  return std::move(out->payload);
 }
 
 Status LocalService::deliver(std::string_view publisher, std::int64_t seq, std::string_view topic,

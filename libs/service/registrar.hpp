@@ -49,6 +49,8 @@ namespace kai::svc {
 using ErasedRead = std::function<Result<std::string>(const msgpack::object&, ReadContext&)>;
 using ErasedWrite = std::function<Result<std::string>(const msgpack::object&, WriteContext&)>;
 using ErasedEvent = std::function<Status(const msgpack::object&, WriteContext&)>;
+// The cache key of a cached_read request (already validated against the request descriptor).
+using ErasedCacheKey = std::function<Result<std::string>(const msgpack::object&)>;
 
 // One series of a labelled business gauge: labels (name → value) and its value.
 struct GaugeSample {
@@ -84,6 +86,27 @@ class Registrar {
                if (!reply.ok()) return reply.status();
                return encode(*reply);
              });
+  }
+
+  // A read whose reply is cached (ReadContext::cached): `key` names the entry of a request, and on
+  // a miss `load` computes the reply in a read snapshot, as a read<Op> handler would, and it is
+  // kept for `ttl`. A request whose entry is in this process's local copy of the cache is answered
+  // straight from the bus I/O thread, without a handler thread or a snapshot: the cheapest answer
+  // the chassis has. Invalidate the key from writes and event handlers as for cached().
+  template <class Op>
+  void cached_read(std::function<std::string(const typename Op::Request&)> key,
+                   std::chrono::milliseconds ttl, ReadHandler<Op> load) {
+    static_assert(!Op::write, "cached_read<Op>() needs a read operation");
+    ErasedCacheKey erased_key = [key](const msgpack::object& obj) -> Result<std::string> {
+      typename Op::Request req;
+      KAI_RETURN_IF_ERROR(decode(obj, req));
+      return key(req);
+    };
+    read<Op>([key = std::move(key), ttl, load = std::move(load)](const typename Op::Request& req,
+                                                                 ReadContext& ctx) {
+      return ctx.cached<typename Op::Reply>(key(req), ttl, [&] { return load(req, ctx); });
+    });
+    add_cache_key(Op::desc(), std::move(erased_key));
   }
 
   // A write operation (Op::write == true). The chassis requires an idempotency key, replays the
@@ -183,6 +206,8 @@ class Registrar {
   virtual void add_write(const schema::OperationDesc& op, ErasedRead precheck,
                          ErasedWrite handler) = 0;
   virtual void add_subscription(const schema::EventDesc& event, ErasedEvent handler) = 0;
+  // Marks the read `op`, registered just before, as a cached_read keyed by `key`.
+  virtual void add_cache_key(const schema::OperationDesc& op, ErasedCacheKey key) = 0;
   virtual void note_error(std::string problem) = 0;
 };
 

@@ -130,7 +130,8 @@ int run(int argc, char** argv, const ServiceDefinition& def) {
 
   ops::OpsServer ops(cfg.str("ops-addr"), program);
   auto pool = std::make_unique<bus::WorkerPool>(
-      ctx, *worker_opts, [&rt](bus::Frames& body, bus::Frames& reply) { rt->serve(body, reply); });
+      ctx, *worker_opts, [&rt](bus::Frames& body, bus::Frames& reply) { rt->serve(body, reply); },
+      [&rt](const bus::Frames& body, bus::Frames& reply) { return rt->serve_inline(body, reply); });
   ops.add_check("database", [&rt] {
     const store::HealthReport h = rt->database().health();
     return ops::CheckResult{h.healthy, false, h.detail};

@@ -28,6 +28,17 @@ constexpr std::string_view kEventsSince = "events.since";
 // An empty payload is an empty request map: clients of operations without fields may send none.
 constexpr std::string_view kEmptyMap("\x80", 1);
 
+RequestMeta meta_of(bus::RequestHeader&& header) {
+  return RequestMeta{
+      .op = std::move(header.op),
+      .request_id = std::move(header.request_id),
+      .trace_id = std::move(header.trace_id),
+      .principal = std::move(header.principal),
+      .idempotency_key = std::move(header.idempotency_key),
+      .deadline_ms = header.deadline_ms,
+  };
+}
+
 std::string exception_text(std::exception_ptr e) {
   try {
     std::rethrow_exception(std::move(e));
@@ -165,18 +176,45 @@ void Runtime::serve(bus::Frames& body, bus::Frames& reply) {
   if (body.size() > 2) {
     out.status = invalid_argument("a request has a header frame and at most one payload frame");
   } else {
-    const RequestMeta meta{
-        .op = std::move(header->op),
-        .request_id = std::move(header->request_id),
-        .trace_id = std::move(header->trace_id),
-        .principal = std::move(header->principal),
-        .idempotency_key = std::move(header->idempotency_key),
-        .deadline_ms = header->deadline_ms,
-    };
-    out = handle(meta, body.size() > 1 ? bus::view(body[1]) : std::string_view());
+    out = handle(meta_of(std::move(*header)), body.size() > 1 ? bus::view(body[1]) : "");
   }
   reply.push_back(bus::frame(bus::encode_reply_header({header->id, out.status})));
   reply.push_back(bus::frame(out.status.ok() ? std::string_view(out.payload) : std::string_view()));
+}
+
+bool Runtime::serve_inline(const bus::Frames& body, bus::Frames& reply) {
+  if (body.size() != 2 || cache_ == nullptr) return false;
+  auto header = bus::decode_request_header(bus::view(body[0]));
+  if (!header.ok()) return false;
+  const std::uint64_t id = header->id;
+  std::optional<Outcome> out = handle_inline(meta_of(std::move(*header)), bus::view(body[1]));
+  if (!out) return false;
+  reply.clear();
+  reply.push_back(bus::frame(bus::encode_reply_header({id, out->status})));
+  reply.push_back(bus::frame(out->payload));
+  return true;
+}
+
+std::optional<Outcome> Runtime::handle_inline(const RequestMeta& meta, std::string_view payload) {
+  if (cache_ == nullptr) return std::nullopt;
+  const schema::OperationDesc* op = def_.schema->find_operation(meta.op);
+  const OperationEntry* entry = op == nullptr ? nullptr : table_.find(op->name);
+  if (entry == nullptr || !entry->cache_key) return std::nullopt;
+  if (meta.deadline_ms != 0 && now_unix_ms() >= meta.deadline_ms) return std::nullopt;
+  const auto started = SteadyClock::now();
+  // Whatever goes wrong from here (an invalid request, a local miss, an entry that does not match
+  // the reply schema) is left to handle(), which answers or reports it.
+  auto obj = schema::unpack(payload.empty() ? kEmptyMap : payload);
+  if (!obj.ok() || !schema::validate(obj->get(), *op->request).ok()) return std::nullopt;
+  auto key = entry->cache_key(obj->get());
+  if (!key.ok()) return std::nullopt;
+  std::optional<std::string> cached = cache_->get_local(*key);
+  if (!cached || !check_reply(*op, *cached).ok()) return std::nullopt;
+  log::ScopedRequest scope(meta.request_id, meta.trace_id);
+  metrics_->in_flight().Increment();
+  Outcome out{Status::Ok(), std::move(*cached)};
+  record(meta.op, started, out);
+  return out;
 }
 
 Outcome Runtime::handle(const RequestMeta& meta, std::string_view payload) {
@@ -199,20 +237,24 @@ Outcome Runtime::handle(const RequestMeta& meta, std::string_view payload) {
       out = dispatch(*op, meta, obj->get());
     }
   }
+  record(meta.op, started, out);
+  return out;
+}
+
+void Runtime::record(const std::string& op, SteadyClock::time_point started, const Outcome& out) {
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
-  ServiceMetrics::OpSeries& series = metrics_->op(meta.op);
+  ServiceMetrics::OpSeries& series = metrics_->op(op);
   metrics_->requests(series, out.status.code()).Increment();
   series.duration->Observe(seconds);
   metrics_->in_flight().Decrement();
   if (out.status.code() == StatusCode::internal) {
-    log::error("request failed").kv("op", meta.op.substr(0, 128)).kv("error", out.status.message());
+    log::error("request failed").kv("op", op.substr(0, 128)).kv("error", out.status.message());
   } else if (log::enabled(log::Level::debug)) {
     log::debug("request served")
-        .kv("op", meta.op.substr(0, 128))
+        .kv("op", op.substr(0, 128))
         .kv("code", status_code_name(out.status.code()))
         .kv("ms", seconds * 1000.0);
   }
-  return out;
 }
 
 Outcome Runtime::dispatch(const schema::OperationDesc& op, const RequestMeta& meta,

@@ -55,8 +55,15 @@ class Runtime {
 
   // The request path (see service.hpp): lookup, deadline, validation, dispatch, metrics, logs.
   Outcome handle(const RequestMeta& meta, std::string_view payload);
+  // Its fast lane: answers as handle() would, but only when that takes no waiting at all (no
+  // handler thread, no snapshot, no Redis): a valid request of a cached_read whose entry is in the
+  // cache's local copy. nullopt otherwise, having changed nothing: pass the request to handle().
+  std::optional<Outcome> handle_inline(const RequestMeta& meta, std::string_view payload);
   // The same from bus body frames [header, payload] to reply frames [header, payload].
   void serve(bus::Frames& body, bus::Frames& reply);
+  // handle_inline() from bus body frames, for the bus I/O thread: true when it answered into
+  // `reply`; false (and `body` untouched) to pass the request on to serve().
+  bool serve_inline(const bus::Frames& body, bus::Frames& reply);
 
   // Applies another service's event unless its sequence was applied already. Returns whether it
   // was applied now. Errors: the handler's retryable errors, or a database failure.
@@ -97,6 +104,8 @@ class Runtime {
   // Runs `body` in a write transaction, then publishes its events and applies its invalidations.
   Status transact(const RequestMeta& meta, const EventMeta* event,
                   const std::function<Status(WriteContext&)>& body);
+  // Counts a served request in the metrics and logs it (errors, or every request at debug).
+  void record(const std::string& op, SteadyClock::time_point started, const Outcome& out);
   // Ok when `reply` is a valid `desc` message (internal otherwise: a handler bug).
   Status check_reply(const schema::OperationDesc& op, std::string_view reply);
 

@@ -24,11 +24,12 @@ void register_organization_handlers(svc::Registrar& r) {
     return org;
   });
 
-  // Served from Redis after the first read; every change below invalidates the entry.
-  r.read<msgs::OrganizationGet>(
+  // Served from the cache after the first read; every change below invalidates the entry.
+  r.cached_read<msgs::OrganizationGet>(
+      [](const msgs::OrganizationGetRequest& req) { return organization_cache_key(req.id); },
+      kOrganizationCacheTtl,
       [](const msgs::OrganizationGetRequest& req, svc::ReadContext& ctx) -> Result<Organization> {
-        return ctx.cached<Organization>(organization_cache_key(req.id), kOrganizationCacheTtl,
-                                        [&] { return get_organization(ctx.tx(), req.id); });
+        return get_organization(ctx.tx(), req.id);
       });
 
   r.read<msgs::OrganizationList>(
