@@ -160,7 +160,15 @@ class Scanner {
 
 }  // namespace
 
-Result<msgpack::object_handle> unpack(std::string_view bytes, const Limits& limits) {
+namespace {
+
+// msgpack-cxx's choice per str/bin/ext payload: true = point into the input instead of copying.
+bool borrow_everything(msgpack::type::object_type, std::size_t, void*) {
+  return true;
+}
+
+Result<msgpack::object_handle> unpack_checked(std::string_view bytes, const Limits& limits,
+                                              msgpack::unpack_reference_func reference) {
   if (bytes.size() > limits.max_bytes) {
     return invalid_argument("MessagePack message of " + std::to_string(bytes.size()) +
                             " bytes exceeds the limit of " + std::to_string(limits.max_bytes));
@@ -173,7 +181,7 @@ Result<msgpack::object_handle> unpack(std::string_view bytes, const Limits& limi
   try {
     std::size_t offset = 0;
     msgpack::object_handle handle =
-        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+        msgpack::unpack(bytes.data(), bytes.size(), offset, reference, nullptr, limit);
     if (offset != bytes.size()) return invalid_argument("trailing bytes after the message");
     return handle;
   } catch (const std::bad_alloc&) {
@@ -181,6 +189,16 @@ Result<msgpack::object_handle> unpack(std::string_view bytes, const Limits& limi
   } catch (const std::exception& e) {
     return invalid_argument(std::string("malformed MessagePack: ") + e.what());
   }
+}
+
+}  // namespace
+
+Result<msgpack::object_handle> unpack(std::string_view bytes, const Limits& limits) {
+  return unpack_checked(bytes, limits, nullptr);
+}
+
+Result<msgpack::object_handle> unpack_borrowed(std::string_view bytes, const Limits& limits) {
+  return unpack_checked(bytes, limits, borrow_everything);
 }
 
 }  // namespace kai::schema

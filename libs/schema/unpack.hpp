@@ -27,5 +27,10 @@ struct Limits {
 // truncated, followed by trailing bytes or beyond `limits` (the message says which).
 // The handle owns copies of all strings: `bytes` may go away afterwards.
 Result<msgpack::object_handle> unpack(std::string_view bytes, const Limits& limits = {});
+// The same without copying: the handle's strings and binaries point into `bytes`, which must stay
+// alive and unchanged for as long as the handle (or any object from it) is used. For a message
+// looked at and dropped in one place (a reply rendered or checked, a stored blob decoded), where
+// the copies were most of the work.
+Result<msgpack::object_handle> unpack_borrowed(std::string_view bytes, const Limits& limits = {});
 
 }  // namespace kai::schema

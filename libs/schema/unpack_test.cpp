@@ -25,6 +25,28 @@ TEST(UnpackTest, HandleOwnsItsStrings) {
   EXPECT_EQ(std::string_view(h->get().via.str.ptr, h->get().via.str.size), "kai");
 }
 
+TEST(UnpackTest, BorrowedHandlePointsIntoTheInput) {
+  const std::string bytes = "\x82\xa1\x61\xa3kai\xa1\x62\xc4\x02\x01\x02"s;  // {"a":"kai","b":bin}
+  auto h = unpack_borrowed(bytes);
+  ASSERT_TRUE(h.ok()) << h.status().to_string();
+  const msgpack::object_kv* kv = h->get().via.map.ptr;
+  const auto inside = [&](const char* p) {
+    return p >= bytes.data() && p < bytes.data() + bytes.size();
+  };
+  EXPECT_EQ(std::string_view(kv[0].val.via.str.ptr, kv[0].val.via.str.size), "kai");
+  EXPECT_TRUE(inside(kv[0].key.via.str.ptr));
+  EXPECT_TRUE(inside(kv[0].val.via.str.ptr));
+  EXPECT_TRUE(inside(kv[1].val.via.bin.ptr));
+}
+
+TEST(UnpackTest, BorrowedUnpackRefusesWhatUnpackRefuses) {
+  for (const std::string& bad : {""s, "\x92\x01"s, "\x01\x02"s, "\xc1"s, "\xdd\xff\xff\xff\xff"s}) {
+    EXPECT_FALSE(unpack(bad).ok());
+    EXPECT_EQ(unpack_borrowed(bad).status().code(), StatusCode::invalid_argument);
+  }
+  EXPECT_FALSE(unpack_borrowed(std::string(100, '\x91') + "\x01").ok());  // too deep
+}
+
 TEST(UnpackTest, RefusesEmptyTruncatedAndTrailingInput) {
   EXPECT_FALSE(unpack("").ok());
   EXPECT_FALSE(unpack("\xa5kai"s).ok());           // str of 5, 3 given

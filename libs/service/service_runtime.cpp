@@ -204,7 +204,7 @@ std::optional<Outcome> Runtime::handle_inline(const RequestMeta& meta, std::stri
   const auto started = SteadyClock::now();
   // Whatever goes wrong from here (an invalid request, a local miss, an entry that does not match
   // the reply schema) is left to handle(), which answers or reports it.
-  auto obj = schema::unpack(payload.empty() ? kEmptyMap : payload);
+  auto obj = schema::unpack_borrowed(payload.empty() ? kEmptyMap : payload);
   if (!obj.ok() || !schema::validate(obj->get(), *op->request).ok()) return std::nullopt;
   auto key = entry->cache_key(obj->get());
   if (!key.ok()) return std::nullopt;
@@ -228,7 +228,7 @@ Outcome Runtime::handle(const RequestMeta& meta, std::string_view payload) {
   } else if (meta.deadline_ms != 0 && now_unix_ms() >= meta.deadline_ms) {
     out.status = deadline_exceeded("the request's deadline passed before it was served");
   } else {
-    auto obj = schema::unpack(payload.empty() ? kEmptyMap : payload);
+    auto obj = schema::unpack_borrowed(payload.empty() ? kEmptyMap : payload);
     if (!obj.ok()) {
       out.status = invalid_argument("request of " + meta.op + ": " + obj.status().message());
     } else if (Status v = schema::validate(obj->get(), *op->request); !v.ok()) {
@@ -455,7 +455,7 @@ Status Runtime::transact(const RequestMeta& meta, const EventMeta* event,
 }
 
 Status Runtime::check_reply(const schema::OperationDesc& op, std::string_view reply) {
-  auto obj = schema::unpack(reply);
+  auto obj = schema::unpack_borrowed(reply);
   Status st = obj.ok() ? schema::validate(obj->get(), *op.reply) : obj.status();
   if (st.ok()) return st;
   return internal_error("the reply of " + std::string(op.name) +
@@ -517,7 +517,7 @@ Result<bool> Runtime::apply_event(const EventMeta& event, std::string_view paylo
   const SubscriptionEntry* entry = sub == subs.end() ? nullptr : &sub->second;
   std::optional<msgpack::object_handle> obj;
   if (entry != nullptr) {
-    auto unpacked = schema::unpack(payload);
+    auto unpacked = schema::unpack_borrowed(payload);
     Status valid = unpacked.ok() ? schema::validate(unpacked->get(), *entry->desc->message)
                                  : unpacked.status();
     if (valid.ok()) {

@@ -233,7 +233,7 @@ void Gateway::on_reply(std::shared_ptr<Exchange> ex, bus::Reply&& reply) {
     return;
   }
 
-  auto handle = schema::unpack(reply.payload);
+  auto handle = schema::unpack_borrowed(reply.payload);
   Status bad;
   if (!handle.ok()) bad = handle.status();
   std::string body;

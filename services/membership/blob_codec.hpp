@@ -44,7 +44,7 @@ store::Value blob_of_list(const std::optional<std::vector<T>>& items) {
 template <class T>
 Result<std::optional<T>> from_blob(const store::Value& v) {
   if (v.is_null()) return std::optional<T>();
-  auto h = schema::unpack(v.as_blob());
+  auto h = schema::unpack_borrowed(v.as_blob());
   if (!h.ok()) return internal_error("stored message does not decode: " + h.status().message());
   T out;
   if (Status s = decode(h->get(), out); !s.ok()) {
@@ -57,7 +57,7 @@ Result<std::optional<T>> from_blob(const store::Value& v) {
 template <class T>
 Result<std::optional<std::vector<T>>> from_blob_list(const store::Value& v) {
   if (v.is_null()) return std::optional<std::vector<T>>();
-  auto h = schema::unpack(v.as_blob());
+  auto h = schema::unpack_borrowed(v.as_blob());
   if (!h.ok()) return internal_error("stored list does not decode: " + h.status().message());
   if (h->get().type != msgpack::type::ARRAY) return internal_error("stored list is not an array");
   std::vector<T> out;
