@@ -1,5 +1,6 @@
 #include "common/json_writer.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -182,6 +183,19 @@ JsonWriter& JsonWriter::key(std::string_view k) {
   before_value();
   append_json_string(out_, k);
   out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::plain_key(std::string_view k) {
+  assert(!after_key_);
+  assert(!k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  }));
+  before_value();
+  out_.push_back('"');
+  out_.append(k);
+  out_.append("\":", 2);
   after_key_ = true;
   return *this;
 }

@@ -126,6 +126,20 @@ TEST(JsonWriterTest, NonFiniteDoublesAreNull) {
   EXPECT_EQ(out, "[1.5,null]");
 }
 
+TEST(JsonWriterTest, PlainKeysAreWrittenLikeEscapedOnes) {
+  std::string plain, escaped;
+  JsonWriter(plain)
+      .begin_object()
+      .plain_key("next_cursor")
+      .value(1)
+      .plain_key("a2")
+      .null()
+      .end_object();
+  JsonWriter(escaped).begin_object().key("next_cursor").value(1).key("a2").null().end_object();
+  EXPECT_EQ(plain, R"({"next_cursor":1,"a2":null})");
+  EXPECT_EQ(plain, escaped);
+}
+
 TEST(JsonWriterTest, StringsMatchTheByteByByteReference) {
   // Random strings built from pieces that exercise every path of the eight-bytes-at-a-time copy:
   // long plain runs, each character that must be escaped, valid and broken UTF-8, at every

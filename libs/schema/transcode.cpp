@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <new>
@@ -535,7 +536,7 @@ class Renderer {
       if (!path_.push_field(f->name)) return internal_error("schema nests too deeply");
       if (seen & (1ULL << index)) return fail("duplicate field");
       seen |= 1ULL << index;
-      w_.key(f->name);
+      w_.plain_key(f->name);
       KAI_RETURN_IF_ERROR(value(kv.val, *f));
       path_.pop();
     }
@@ -787,15 +788,22 @@ std::size_t format_timestamp(std::int64_t ms, char (&buf)[32]) {
     rem += kDayMs;
     --days;
   }
-  const CivilDate c = civil_from_days(static_cast<CivilDays>(days));
-  const auto year = static_cast<unsigned>(c.year);
-  buf[0] = static_cast<char>('0' + year / 1000);
-  buf[1] = static_cast<char>('0' + year / 100 % 10);
-  put2(buf + 2, year % 100);
-  buf[4] = '-';
-  put2(buf + 5, c.month);
-  buf[7] = '-';
-  put2(buf + 8, c.day);
+  // The timestamps of one reply mostly fall on a few days: keep the last date's text.
+  thread_local std::int64_t last_days = std::numeric_limits<std::int64_t>::min();
+  thread_local char last_date[10];
+  if (days != last_days) {
+    const CivilDate c = civil_from_days(static_cast<CivilDays>(days));
+    const auto year = static_cast<unsigned>(c.year);
+    last_date[0] = static_cast<char>('0' + year / 1000);
+    last_date[1] = static_cast<char>('0' + year / 100 % 10);
+    put2(last_date + 2, year % 100);
+    last_date[4] = '-';
+    put2(last_date + 5, c.month);
+    last_date[7] = '-';
+    put2(last_date + 8, c.day);
+    last_days = days;
+  }
+  std::memcpy(buf, last_date, sizeof last_date);
   buf[10] = 'T';
   put2(buf + 11, static_cast<unsigned>(rem / 3'600'000));
   buf[13] = ':';

@@ -294,6 +294,18 @@ TEST(MsgpackToJsonTest, TimestampsInUtc) {
   }
 }
 
+TEST(MsgpackToJsonTest, TimestampsOfTheSameAndOtherDaysInAnyOrder) {
+  // The date part is remembered between calls: same day, next day, back again, far away.
+  const std::int64_t day = 86'400'000;
+  const std::int64_t base = 1719705600123LL;
+  char buf[32];
+  for (std::int64_t t : {base, base + 1000, base + day, base + 5, base - day - 1, base + 400 * day,
+                         base + 400 * day + 59'999, std::int64_t{-1}, std::int64_t{0}, base}) {
+    const std::size_t n = format_timestamp(t, buf);
+    EXPECT_EQ(std::string(buf, n), format_rfc3339(t)) << t;
+  }
+}
+
 TEST(MsgpackToJsonTest, MasksPiiOnlyWhenAsked) {
   const std::string bytes = mp({{"req", "x"},
                                 {"phone", "13812345678"},
