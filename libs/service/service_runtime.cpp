@@ -1,6 +1,7 @@
 #include "service/service_runtime.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -109,6 +110,9 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const ServiceDefinition& def, C
     return Status(setup.code(), "setting up " + def.name + ": " + setup.message(), setup.field());
   }
   KAI_RETURN_IF_ERROR(rt->table_.check(*def.schema));
+  for (const schema::OperationDesc& op : def.schema->operations) {
+    if (!op.write) rt->reads_answered_[&op];  // constructed in place; fixed from here on
+  }
   for (const auto& g : rt->table_.gauges()) {
     KAI_RETURN_IF_ERROR(rt->metrics_->add_business_gauge(g.name, g.help));
   }
@@ -291,9 +295,18 @@ Outcome Runtime::handle_read(const OperationEntry& entry, const RequestMeta& met
     }
     return Status::Ok();
   });
-  if (out.status.ok()) out.status = check_reply(*entry.desc, out.payload);
+  if (out.status.ok() && read_reply_check_due(*entry.desc)) {
+    out.status = check_reply(*entry.desc, out.payload);
+  }
   if (!out.status.ok()) out.payload.clear();
   return out;
+}
+
+bool Runtime::read_reply_check_due(const schema::OperationDesc& op) {
+  const auto it = reads_answered_.find(&op);
+  assert(it != reads_answered_.end());  // create() lists every read of the schema
+  const std::uint64_t n = it->second.fetch_add(1, std::memory_order_relaxed);
+  return n < kCheckEveryReadReplyUpTo || n % kCheckOneReadReplyIn == 0;
 }
 
 Outcome Runtime::handle_write(const OperationEntry& entry, const RequestMeta& meta,

@@ -385,6 +385,54 @@ TEST(ServiceDispatch, InvalidRepliesAndEventsAreInternalErrors) {
   EXPECT_NE(emitted.status().message().find("ledger.entry.added"), std::string::npos);
 }
 
+// A read handler's replies are all checked at first, then one in 64 (service_runtime.hpp says
+// why); the test suite, starting fresh services, only ever sees the first ones.
+TEST(ServiceDispatch, ReadRepliesAreCheckedFirstAlwaysThenBySample) {
+  TempDir dir;
+  auto bad = LocalService::start(
+      ledger_with([](Registrar& r) {
+        r.write<ledger::EntryAdd>(
+            [](const ledger::EntryAddRequest&, WriteContext&) -> Result<ledger::Entry> {
+              return ledger::Entry{
+                  .id = 0, .account = "a", .amount = 1, .note = std::nullopt, .created_at = 1};
+            });
+        r.write<ledger::EntryRemove>([](const ledger::EntryRemoveRequest&,
+                                        WriteContext&) -> Result<ledger::EntryRemoveReply> {
+          return ledger::EntryRemoveReply{.removed = false};
+        });
+        r.read<ledger::EntryGet>(
+            [](const ledger::EntryGetRequest&, ReadContext&) -> Result<ledger::Entry> {
+              return ledger::Entry{// id 0 breaks the schema's min: 1
+                                   .id = 0,
+                                   .account = "a",
+                                   .amount = 1,
+                                   .note = std::nullopt,
+                                   .created_at = 1};
+            });
+        r.read<ledger::AccountBalance>(
+            [](const ledger::AccountBalanceRequest& req, ReadContext&) -> Result<ledger::Balance> {
+              return ledger::Balance{.account = req.account, .balance = 0, .entries = 0};
+            });
+      }),
+      {.data_dir = dir.path()});
+  ASSERT_TRUE(bad.ok());
+  LocalService& s = **bad;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(s.call_raw("entry.get", encode(ledger::EntryGetRequest{.id = 1})).status().code(),
+              StatusCode::internal)
+        << "reply " << i;
+  }
+  int refused = 0;
+  for (int i = 0; i < 128; ++i) {
+    if (!s.call_raw("entry.get", encode(ledger::EntryGetRequest{.id = 1})).ok()) ++refused;
+  }
+  EXPECT_EQ(refused, 2);  // replies 1024 and 1088
+  // Writes are checked every time.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(s.call<ledger::EntryAdd>(add_request("a", 1)).status().code(), StatusCode::internal);
+  }
+}
+
 TEST(ServiceStartup, RefusesAnOperationWithoutAHandler) {
   TempDir dir;
   auto svc =
