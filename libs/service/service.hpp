@@ -45,9 +45,12 @@
 // replays the stored reply, a key reused for a different operation or request is refused with
 // invalid_argument (field "idempotency_key"); an exception escaping a handler is logged and
 // answered internal, and the process carries on; a reply that does not match the schema is
-// answered internal too. A write's cache invalidations are applied after its commit and before
-// its reply (batched across concurrent writes), so a caller reads its own write. Logs written
-// while serving carry the request and trace ids (log::ScopedRequest).
+// answered internal too (every write reply and cached value is checked; a read handler's replies
+// always at first, then by sample: service_runtime.hpp says why). A write's cache invalidations
+// are applied after its commit and before its reply (batched across concurrent writes), so a
+// caller reads its own write. A cached_read (registrar.hpp) whose entry is in the local cache
+// copy is answered on the worker's I/O thread, the rest on handler threads. Logs written while
+// serving carry the request and trace ids (log::ScopedRequest).
 //
 // Metrics (kai::ops::registry(), label service): kai_requests_total{service,op,code},
 // kai_request_duration_seconds{service,op}, kai_requests_in_flight{service},
