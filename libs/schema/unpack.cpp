@@ -1,7 +1,9 @@
 #include "schema/unpack.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -15,23 +17,29 @@ class Scanner {
   Scanner(std::string_view bytes, const Limits& limits) : in_(bytes), limits_(limits) {}
 
   Status run() {
-    // Open containers' remaining element counts (a map of n entries counts 2n elements).
-    std::vector<std::uint64_t> open;
+    // Remaining element counts of the open containers (a map of n entries counts 2n elements),
+    // innermost last; the depth limit bounds them.
+    OpenContainers open(limits_.max_depth);
     std::size_t objects = 0;
     do {
       if (++objects > limits_.max_objects) return fail("too many objects");
       std::uint64_t children = 0;
       KAI_RETURN_IF_ERROR(next(children));
-      if (!open.empty()) --open.back();
+      if (!open.empty()) open.count_one();
       if (children > 0) {
         if (open.size() >= limits_.max_depth) return fail("nested too deeply");
-        open.push_back(children);
+        open.push(children);
       }
-      while (!open.empty() && open.back() == 0)
-        open.pop_back();
+      open.close_finished();
     } while (!open.empty());
     if (pos_ != in_.size()) return fail("trailing bytes after the message");
     return Status::Ok();
+  }
+
+  // What msgpack-cxx will take from its zone to build the object: the element arrays of the
+  // containers (with room to align each), and the payloads when they are copied.
+  std::size_t zone_bytes(bool copies_payloads) const {
+    return element_bytes_ + (copies_payloads ? payload_bytes_ : 0);
   }
 
  private:
@@ -62,6 +70,7 @@ class Scanner {
   Status payload(std::uint64_t size) {
     if (size > limits_.max_string) return fail("string or binary too long");
     if (!take(static_cast<std::size_t>(size))) return fail("truncated");
+    payload_bytes_ += static_cast<std::size_t>(size);
     return Status::Ok();
   }
 
@@ -70,6 +79,9 @@ class Scanner {
     // Every element takes at least one byte: a count beyond the input left is a lie.
     if (count * per_entry > in_.size() - pos_) return fail("truncated");
     children = count * per_entry;
+    // An array holds its elements as objects, a map as key-value pairs (two objects each).
+    element_bytes_ +=
+        static_cast<std::size_t>(children) * sizeof(msgpack::object) + alignof(msgpack::object);
     return Status::Ok();
   }
 
@@ -153,9 +165,45 @@ class Scanner {
     }
   }
 
+  // The stack of open containers' counts: on the stack for the depths real messages have, on the
+  // heap only beyond them.
+  class OpenContainers {
+   public:
+    explicit OpenContainers(std::size_t max_depth) {
+      if (max_depth > kInline) more_.reserve(max_depth);
+    }
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    void push(std::uint64_t count) {
+      if (size_ < kInline) {
+        inline_[size_] = count;
+      } else {
+        more_.push_back(count);
+      }
+      ++size_;
+    }
+    void count_one() { --top(); }
+    void close_finished() {
+      while (size_ > 0 && top() == 0) {
+        if (size_ > kInline) more_.pop_back();
+        --size_;
+      }
+    }
+
+   private:
+    static constexpr std::size_t kInline = 32;
+    std::uint64_t& top() { return size_ > kInline ? more_.back() : inline_[size_ - 1]; }
+
+    std::uint64_t inline_[kInline];  // the first size_ are set
+    std::vector<std::uint64_t> more_;
+    std::size_t size_ = 0;
+  };
+
   std::string_view in_;
   const Limits& limits_;
   std::size_t pos_ = 0;
+  std::size_t element_bytes_ = 0;
+  std::size_t payload_bytes_ = 0;
 };
 
 }  // namespace
@@ -167,23 +215,32 @@ bool borrow_everything(msgpack::type::object_type, std::size_t, void*) {
   return true;
 }
 
+Status too_large(std::size_t size, const Limits& limits) {
+  return invalid_argument("MessagePack message of " + std::to_string(size) +
+                          " bytes exceeds the limit of " + std::to_string(limits.max_bytes));
+}
+
 Result<msgpack::object_handle> unpack_checked(std::string_view bytes, const Limits& limits,
                                               msgpack::unpack_reference_func reference) {
-  if (bytes.size() > limits.max_bytes) {
-    return invalid_argument("MessagePack message of " + std::to_string(bytes.size()) +
-                            " bytes exceeds the limit of " + std::to_string(limits.max_bytes));
-  }
-  KAI_RETURN_IF_ERROR(Scanner(bytes, limits).run());
+  if (bytes.size() > limits.max_bytes) return too_large(bytes.size(), limits);
+  Scanner scan(bytes, limits);
+  KAI_RETURN_IF_ERROR(scan.run());
   // The scan proved the input well formed and within limits; the same limits are passed on so
   // that msgpack-cxx would refuse anything the scan missed rather than over-allocate.
   const msgpack::unpack_limit limit(limits.max_container, limits.max_container, limits.max_string,
                                     limits.max_string, limits.max_string + 1, limits.max_depth + 1);
   try {
+    // A zone of exactly the size the object needs: msgpack-cxx's default first chunk (8 KiB) was
+    // most of the cost of unpacking the small messages this unpacks by the thousand.
+    constexpr std::size_t kMinimumChunk = 64;
+    auto zone = std::make_unique<msgpack::zone>(
+        std::max(kMinimumChunk, scan.zone_bytes(/*copies_payloads=*/reference == nullptr)));
     std::size_t offset = 0;
-    msgpack::object_handle handle =
-        msgpack::unpack(bytes.data(), bytes.size(), offset, reference, nullptr, limit);
+    bool referenced = false;
+    msgpack::object object = msgpack::unpack(*zone, bytes.data(), bytes.size(), offset, referenced,
+                                             reference, nullptr, limit);
     if (offset != bytes.size()) return invalid_argument("trailing bytes after the message");
-    return handle;
+    return msgpack::object_handle(object, std::move(zone));
   } catch (const std::bad_alloc&) {
     return resource_exhausted("out of memory unpacking MessagePack");
   } catch (const std::exception& e) {
@@ -192,6 +249,11 @@ Result<msgpack::object_handle> unpack_checked(std::string_view bytes, const Limi
 }
 
 }  // namespace
+
+Status check_well_formed(std::string_view bytes, const Limits& limits) {
+  if (bytes.size() > limits.max_bytes) return too_large(bytes.size(), limits);
+  return Scanner(bytes, limits).run();
+}
 
 Result<msgpack::object_handle> unpack(std::string_view bytes, const Limits& limits) {
   return unpack_checked(bytes, limits, nullptr);

@@ -23,6 +23,11 @@ struct Limits {
   std::size_t max_objects = 1u << 20;    // objects in total, containers included
 };
 
+// Checks that `bytes` hold exactly one well-formed object within `limits`, without building it
+// (what the unpack functions check first); invalid_argument as they answer it. For bytes passed on
+// as they are, such as a stored nested message copied into a reply.
+Status check_well_formed(std::string_view bytes, const Limits& limits = {});
+
 // Unpacks exactly one object filling all of `bytes`. invalid_argument when the input is malformed,
 // truncated, followed by trailing bytes or beyond `limits` (the message says which).
 // The handle owns copies of all strings: `bytes` may go away afterwards.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "schema/codec.hpp"
+
 namespace kai::schema {
 namespace {
 
@@ -85,6 +87,63 @@ TEST(UnpackTest, DepthIsLimited) {
   const auto r = unpack(very_deep);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("deep"), std::string::npos);
+}
+
+TEST(UnpackTest, DepthsBeyondTheInlineStackAreCountedToo) {
+  // The scan keeps its open containers on the stack up to 32 deep and on the heap beyond.
+  Limits limits;
+  limits.max_depth = 40;
+  for (std::size_t depth : {31u, 32u, 33u, 40u}) {
+    std::string nested(depth, '\x91');
+    nested.push_back('\x01');
+    EXPECT_TRUE(unpack(nested, limits).ok()) << depth;
+    // Every level closes: a trailing element after them is trailing bytes, not a sibling.
+    EXPECT_FALSE(unpack(nested + "\x01", limits).ok()) << depth;
+  }
+  std::string deeper(41, '\x91');
+  deeper.push_back('\x01');
+  EXPECT_FALSE(unpack(deeper, limits).ok());
+  // Siblings at depth 35: [[[...[1, 2]...]]]
+  std::string siblings(34, '\x91');
+  siblings += "\x92\x01\x02"s;
+  EXPECT_TRUE(unpack(siblings, limits).ok());
+}
+
+TEST(UnpackTest, LargeMessagesComeBackWhole) {
+  // Many containers and long strings: more than any first zone chunk, copied and borrowed.
+  std::string bytes;
+  StringSink sink(bytes);
+  Packer pk(sink);
+  pk.pack_array(300);
+  for (int i = 0; i < 300; ++i) {
+    pk.pack_map(2);
+    pk.pack(std::string("name"));
+    pk.pack(std::string(static_cast<std::size_t>(i % 90), static_cast<char>('a' + i % 26)));
+    pk.pack(std::string("tags"));
+    pk.pack_array(3);
+    pk.pack(i);
+    pk.pack(std::string(200, 'x'));
+    pk.pack_array(0);
+  }
+  for (bool borrowed : {false, true}) {
+    auto h = borrowed ? unpack_borrowed(bytes) : unpack(bytes);
+    ASSERT_TRUE(h.ok()) << h.status().to_string();
+    std::string again;
+    StringSink again_sink(again);
+    Packer again_pk(again_sink);
+    again_pk.pack(h->get());
+    EXPECT_EQ(again, bytes) << (borrowed ? "borrowed" : "copied");
+  }
+}
+
+TEST(UnpackTest, WellFormedIsCheckedWithoutUnpacking) {
+  EXPECT_TRUE(check_well_formed("\x82\xa1\x61\x01\xa1\x62\x92\xc3\xc0"s).ok());
+  for (const std::string& bad : {""s, "\x92\x01"s, "\x01\x02"s, "\xc1"s, "\xdd\xff\xff\xff\xff"s}) {
+    EXPECT_EQ(check_well_formed(bad).code(), StatusCode::invalid_argument);
+  }
+  Limits limits;
+  limits.max_bytes = 2;
+  EXPECT_FALSE(check_well_formed("\xa3kai"s, limits).ok());
 }
 
 TEST(UnpackTest, SizeLimits) {
