@@ -88,6 +88,23 @@ class Registrar {
              });
   }
 
+  // A read whose handler writes the reply's MessagePack itself instead of returning the generated
+  // type: a list page packed straight from its rows (RowPacker, the stores' run_packed). The
+  // chassis treats the bytes as it treats every read reply, checks against the reply schema
+  // included.
+  template <class Op>
+  void read_encoded(
+      std::function<Result<std::string>(const typename Op::Request&, ReadContext&)> handler) {
+    static_assert(!Op::write, "read_encoded<Op>() needs a read operation");
+    add_read(Op::desc(),
+             [h = std::move(handler)](const msgpack::object& obj,
+                                      ReadContext& ctx) -> Result<std::string> {
+               typename Op::Request req;
+               KAI_RETURN_IF_ERROR(decode(obj, req));
+               return h(req, ctx);
+             });
+  }
+
   // A read whose reply is cached (ReadContext::cached): `key` names the entry of a request, and on
   // a miss `load` computes the reply in a read snapshot, as a read<Op> handler would, and it is
   // kept for `ttl`. A request whose entry is in this process's local copy of the cache is answered

@@ -31,8 +31,13 @@ TEST(MembershipOnPostgres, TheRegistryAndTheDemoDataWorkOnPostgres) {
   for (int guard = 0; guard < 10; ++guard) {
     auto p = (*s)->call<OrganizationList>(page);
     ASSERT_TRUE(p.ok()) << p.status().to_string();
-    for (const auto& o : p->items)
+    for (const auto& o : p->items) {
       names.push_back(o.name);
+      // Items are packed straight from the rows: the same as the typed lookup, on PostgreSQL too.
+      auto got = (*s)->call<OrganizationGet>({.id = o.id});
+      ASSERT_TRUE(got.ok()) << got.status().to_string();
+      EXPECT_EQ(o, *got);
+    }
     if (!p->next_cursor) break;
     page.cursor = p->next_cursor;
   }

@@ -32,7 +32,7 @@ void register_organization_handlers(svc::Registrar& r) {
         return get_organization(ctx.tx(), req.id);
       });
 
-  r.read<msgs::OrganizationList>(
+  r.read_encoded<msgs::OrganizationList>(
       [](const msgs::OrganizationListRequest& req, svc::ReadContext& ctx) {
         return list_organizations(ctx.tx(), req);
       });

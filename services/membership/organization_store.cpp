@@ -19,7 +19,7 @@ using Sort = OrganizationListRequest::Sort;
 constexpr std::string_view kSelect =
     "SELECT o.id, o.name, o.kind, o.credit_code, o.node_id, o.contact, o.contacts, "
     "o.party_organization, o.tags, o.joined_on, o.version, o.created_at, o.updated_at, "
-    "c.name AS community_name, g.name AS grid_name "
+    "c.name AS community, g.name AS grid "
     "FROM organization o LEFT JOIN node c ON c.id = o.community_id "
     "LEFT JOIN node g ON g.id = o.grid_id ";
 
@@ -32,8 +32,8 @@ Result<Organization> organization_from_row(const store::Row& row) {
   o.kind = *kind;
   o.credit_code = row.opt_text("credit_code");
   o.node_id = row.opt_int64("node_id");
-  o.community = row.opt_text("community_name");
-  o.grid = row.opt_text("grid_name");
+  o.community = row.opt_text("community");
+  o.grid = row.opt_text("grid");
   auto contact = from_blob<msgs::Contact>(row.at("contact"));
   if (!contact.ok()) return contact.status();
   o.contact = std::move(*contact);
@@ -212,8 +212,7 @@ Result<Organization> update_organization(store::Tx& tx, const msgs::Organization
   return get_organization(tx, o.id);
 }
 
-Result<msgs::OrganizationListReply> list_organizations(store::Tx& tx,
-                                                       const OrganizationListRequest& req) {
+Result<std::string> list_organizations(store::Tx& tx, const OrganizationListRequest& req) {
   const bool by_name = req.sort == Sort::name || req.sort == Sort::name_desc;
   const bool descending = req.sort == Sort::name_desc || req.sort == Sort::created_at_desc;
   const std::string cmp = descending ? " < " : " > ";
@@ -255,11 +254,12 @@ Result<msgs::OrganizationListReply> list_organizations(store::Tx& tx,
   }
   if (req.q) q.where("o.name LIKE ? ESCAPE '\\'", {like_pattern(*req.q)});
   KAI_RETURN_IF_ERROR(q.after(req.cursor));
-  auto keys_of = [by_name](const Organization& o) {
-    if (by_name) return std::vector<std::int64_t>{o.id};
-    return std::vector<std::int64_t>{o.created_at, o.id};
+  auto keys_of = [by_name](const store::Row& row) {
+    if (by_name) return std::vector<std::int64_t>{row.int64("id")};
+    return std::vector<std::int64_t>{row.int64("created_at"), row.int64("id")};
   };
-  return q.run<msgs::OrganizationListReply>(tx, req.limit, organization_from_row, keys_of);
+  // The rows are the organisations as organization.get answers them: packed as they are.
+  return q.run_packed<msgs::OrganizationListReply>(tx, req.limit, keys_of);
 }
 
 Result<std::vector<std::int64_t>> organizations_under(store::Tx& tx, std::int64_t node_id) {

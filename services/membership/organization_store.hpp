@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -48,9 +49,9 @@ Result<msgs::Organization> create_organization(store::Tx& tx,
 Result<msgs::Organization> update_organization(store::Tx& tx,
                                                const msgs::OrganizationUpdateRequest& req,
                                                UnixMillis now);
-// organization.list; not_found when node_id names no node, invalid_argument for a bad cursor.
-Result<msgs::OrganizationListReply> list_organizations(store::Tx& tx,
-                                                       const msgs::OrganizationListRequest& req);
+// organization.list, as the reply's MessagePack (Registrar::read_encoded); not_found when
+// node_id names no node, invalid_argument for a bad cursor.
+Result<std::string> list_organizations(store::Tx& tx, const msgs::OrganizationListRequest& req);
 
 // Ids of the organisations placed at a node or below it (for cache invalidation on renames).
 Result<std::vector<std::int64_t>> organizations_under(store::Tx& tx, std::int64_t node_id);

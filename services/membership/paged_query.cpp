@@ -25,6 +25,13 @@ Status PagedQuery::after(const std::optional<std::string>& cursor) {
   return Status::Ok();
 }
 
+Result<std::vector<store::Row>> PagedQuery::page_rows(store::Tx& tx, std::int32_t limit) const {
+  std::vector<store::Value> params = params_;
+  // One row past the page tells whether another page follows.
+  params.emplace_back(static_cast<std::int64_t>(limit) + 1);
+  return tx.query(sql(), params);
+}
+
 std::string PagedQuery::sql() const {
   std::string sql = select_;
   for (std::size_t i = 0; i < where_.size(); ++i)

@@ -10,6 +10,7 @@
 //   return q.run<msgs::AgreementListReply>(tx, req.limit, agreement_from_row, id_key);
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -18,11 +19,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "common/result.hpp"
 #include "membership/page_cursor.hpp"
+#include "schema/codec.hpp"
+#include "service/row_packer.hpp"
 #include "store/tx.hpp"
 #include "store/value.hpp"
 
@@ -63,7 +67,17 @@ class PagedQuery {
   template <class Reply, class Convert, class KeysOf>
   Result<Reply> run(store::Tx& tx, std::int32_t limit, Convert convert, KeysOf keys_of) const;
 
+  // The same page as Reply's MessagePack, each item packed straight from its row
+  // (svc::RowPacker): for listings whose items are the rows as they are stored, with a column
+  // named like each field of the item. `keys_of` gives a row's sort key, as for run(). Use it
+  // with Registrar::read_encoded.
+  template <class Reply, class KeysOf>
+  Result<std::string> run_packed(store::Tx& tx, std::int32_t limit, KeysOf keys_of) const;
+
  private:
+  // Runs sql() for at most `limit` + 1 rows.
+  Result<std::vector<store::Row>> page_rows(store::Tx& tx, std::int32_t limit) const;
+
   // The SELECT with its WHERE, ORDER BY and a final `LIMIT ?` left for run() to bind.
   std::string sql() const;
 
@@ -85,10 +99,7 @@ template <class Reply, class Convert, class KeysOf>
 Result<Reply> PagedQuery::run(store::Tx& tx, std::int32_t limit, Convert convert,
                               KeysOf keys_of) const {
   using Item = typename decltype(Reply::items)::value_type;
-  std::vector<store::Value> params = params_;
-  // One row past the page tells whether another page follows.
-  params.emplace_back(static_cast<std::int64_t>(limit) + 1);
-  auto rows = tx.query(sql(), params);
+  auto rows = page_rows(tx, limit);
   if (!rows.ok()) return rows.status();
   Reply reply;
   const std::size_t page = static_cast<std::size_t>(limit);
@@ -99,6 +110,35 @@ Result<Reply> PagedQuery::run(store::Tx& tx, std::int32_t limit, Convert convert
   }
   if (rows->size() > page) reply.next_cursor = make_cursor(order_.tag, keys_of(reply.items.back()));
   return reply;
+}
+
+template <class Reply, class KeysOf>
+Result<std::string> PagedQuery::run_packed(store::Tx& tx, std::int32_t limit,
+                                           KeysOf keys_of) const {
+  using Item = typename decltype(Reply::items)::value_type;
+  // Written as encode() writes a list reply: {items, next_cursor when there is a next page}.
+  static_assert(std::is_same_v<decltype(Reply::next_cursor), std::optional<std::string>>);
+  auto rows = page_rows(tx, limit);
+  if (!rows.ok()) return rows.status();
+  const std::size_t page = std::min(rows->size(), static_cast<std::size_t>(limit));
+  const bool more = rows->size() > page;
+  std::string out;
+  schema::StringSink sink(out);
+  schema::Packer pk(sink);
+  pk.pack_map(more ? 2 : 1);
+  schema::codec::pack_key(pk, "items");
+  pk.pack_array(static_cast<std::uint32_t>(page));
+  if (page > 0) {
+    auto packer = svc::RowPacker::make(Item::desc(), (*rows)[0].columns());
+    if (!packer.ok()) return packer.status();
+    for (std::size_t i = 0; i < page; ++i)
+      KAI_RETURN_IF_ERROR(packer->pack((*rows)[i], out));
+  }
+  if (more) {
+    schema::codec::pack_key(pk, "next_cursor");
+    schema::codec::pack_string(pk, make_cursor(order_.tag, keys_of((*rows)[page - 1])));
+  }
+  return out;
 }
 
 }  // namespace kai::membership
