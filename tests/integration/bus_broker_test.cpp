@@ -177,12 +177,15 @@ TEST_F(BusBrokerTest, BrokerRestartedUnderLoadEveryRequestCompletes) {
   auto broker = std::make_unique<BrokerProcess>();
   auto w1 = start_echo_worker({broker->endpoint()}, {"--worker-slots=4"});
   auto w2 = start_echo_worker({broker->endpoint()}, {"--worker-slots=4"});
+  // The callbacks' state outlives the client: the last callback still runs issue() after the
+  // count it bumped let the test finish, until the client's destructor stops its thread.
+  const int total = 3000;
+  std::atomic<int> issued{0}, ok{0}, failed{0};
+  std::function<void()> issue;
   bus::Client client(ctx_, via({broker->endpoint()}));
   ASSERT_TRUE(wait_until([&] { return service_up(client, "echo"); }));
 
-  const int total = 3000;
-  std::atomic<int> issued{0}, ok{0}, failed{0};
-  std::function<void()> issue = [&] {
+  issue = [&] {
     const int n = issued.fetch_add(1);
     if (n >= total) return;
     client.call_async("echo", "echo", "payload-" + std::to_string(n), quick(20s, 300ms),
