@@ -16,6 +16,7 @@
 #include "schema/codec.hpp"
 #include "schema/path.hpp"
 #include "schema/pii.hpp"
+#include "schema/reader.hpp"
 #include "schema/unpack.hpp"
 #include "schema/validate.hpp"
 
@@ -518,47 +519,61 @@ Result<std::string> convert(const MessageDesc& desc, const Params& params, std::
 
 class Renderer {
  public:
-  Renderer(const JsonOptions& options, std::string& out) : w_(out), mask_(options.mask_pii) {}
+  Renderer(const JsonOptions& options, std::string_view msgpack, std::string& out)
+      : in_(msgpack), w_(out), mask_(options.mask_pii) {}
 
-  Status message(const msgpack::object& obj, const MessageDesc& desc) {
-    if (obj.type != msgpack::type::MAP) return fail("expected an object");
+  // The whole input: one message, nothing after it.
+  Status document(const MessageDesc& desc) {
+    Token t;
+    if (!in_.next(t)) return malformed();
+    KAI_RETURN_IF_ERROR(message(t, desc));
+    if (!in_.done()) return fail("trailing bytes after the message");
+    return Status::Ok();
+  }
+
+ private:
+  Status message(const Token& map, const MessageDesc& desc) {
+    if (map.type != Token::map) return fail("expected an object");
     std::uint64_t seen = 0;
     std::size_t next_field = 0;
     w_.begin_object();
-    for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
-      const msgpack::object_kv& kv = obj.via.map.ptr[i];
-      if (kv.key.type != msgpack::type::STR) return fail("field names must be strings");
-      const FieldDesc* f =
-          desc.find(std::string_view(kv.key.via.str.ptr, kv.key.via.str.size), next_field);
-      if (f == nullptr || kv.val.type == msgpack::type::NIL) continue;
+    Token key;
+    Token val;
+    for (std::uint32_t i = 0; i < map.count; ++i) {
+      if (!in_.next(key)) return malformed();
+      if (key.type != Token::str) return fail("field names must be strings");
+      if (!in_.next(val)) return malformed();
+      const FieldDesc* f = desc.find(key.data, next_field);
+      if (f == nullptr || val.type == Token::nil) {
+        // A field this descriptor does not know (a newer service's) is passed over.
+        if (!in_.skip(val)) return malformed();
+        continue;
+      }
       const std::size_t index = static_cast<std::size_t>(f - desc.fields.data());
       if (index >= 64) return internal_error("descriptor has more than 64 fields");
       if (!path_.push_field(f->name)) return internal_error("schema nests too deeply");
       if (seen & (1ULL << index)) return fail("duplicate field");
       seen |= 1ULL << index;
       w_.plain_key(f->name);
-      KAI_RETURN_IF_ERROR(value(kv.val, *f));
+      KAI_RETURN_IF_ERROR(value(val, *f));
       path_.pop();
     }
     w_.end_object();
     return Status::Ok();
   }
 
- private:
-  Status value(const msgpack::object& obj, const FieldDesc& f) {
+  Status value(const Token& t, const FieldDesc& f) {
     switch (f.type) {
       case FieldType::string:
       case FieldType::date:
-      case FieldType::enumeration: {
-        if (obj.type != msgpack::type::STR) return fail("expected a string");
-        const std::string_view s(obj.via.str.ptr, obj.via.str.size);
-        w_.value(mask_ ? mask_pii(s, f.pii, scratch_) : s);
+      case FieldType::enumeration:
+        if (t.type != Token::str) return fail("expected a string");
+        w_.value(mask_ ? mask_pii(t.data, f.pii, scratch_) : t.data);
         return Status::Ok();
-      }
       case FieldType::bytes:
-        if (obj.type != msgpack::type::BIN) return fail("expected binary data");
+        if (t.type != Token::bin) return fail("expected binary data");
         scratch_.assign(1, '"');
-        base64_append(scratch_, std::string_view(obj.via.bin.ptr, obj.via.bin.size));
+        base64_append(scratch_, t.data);
         scratch_.push_back('"');
         w_.raw(scratch_);
         return Status::Ok();
@@ -566,7 +581,7 @@ class Renderer {
       case FieldType::int64:
       case FieldType::money: {
         std::int64_t v = 0;
-        if (!integer(obj, v)) return fail("expected an integer");
+        if (!integer(t, v)) return fail("expected an integer");
         w_.value(v);
         return Status::Ok();
       }
@@ -574,40 +589,40 @@ class Renderer {
         std::int64_t v = 0;
         char buf[32];
         std::size_t n = 0;
-        if (!integer(obj, v) || (n = format_timestamp(v, buf)) == 0) {
+        if (!integer(t, v) || (n = format_timestamp(v, buf)) == 0) {
           return fail("expected a timestamp");
         }
         w_.value(std::string_view(buf, n));
         return Status::Ok();
       }
       case FieldType::boolean:
-        if (obj.type != msgpack::type::BOOLEAN) return fail("expected a boolean");
-        w_.value(obj.via.boolean);
+        if (t.type != Token::boolean) return fail("expected a boolean");
+        w_.value(t.boolean_value);
         return Status::Ok();
       case FieldType::float64:
-        if (obj.type == msgpack::type::FLOAT32 || obj.type == msgpack::type::FLOAT64) {
-          w_.value(obj.via.f64);
-        } else if (obj.type == msgpack::type::POSITIVE_INTEGER) {
-          w_.value(obj.via.u64);
-        } else if (obj.type == msgpack::type::NEGATIVE_INTEGER) {
-          w_.value(obj.via.i64);
+        if (t.type == Token::float32 || t.type == Token::float64) {
+          w_.value(t.float_value);
+        } else if (t.type == Token::uint) {
+          w_.value(t.uint_value);
+        } else if (t.type == Token::sint) {
+          w_.value(t.sint_value);
         } else {
           return fail("expected a number");
         }
         return Status::Ok();
       case FieldType::message:
         if (f.message == nullptr) return internal_error("message field without descriptor");
-        return message(obj, *f.message);
+        return message(t, *f.message);
       case FieldType::list: {
-        if (obj.type != msgpack::type::ARRAY) return fail("expected an array");
+        if (t.type != Token::array) return fail("expected an array");
         if (f.items == nullptr) return internal_error("list field without item spec");
         w_.begin_array();
-        for (std::uint32_t i = 0; i < obj.via.array.size; ++i) {
+        Token item;
+        for (std::uint32_t i = 0; i < t.count; ++i) {
           if (!path_.push_index(i)) return internal_error("schema nests too deeply");
-          if (obj.via.array.ptr[i].type == msgpack::type::NIL) {
-            return fail("list items must not be null");
-          }
-          KAI_RETURN_IF_ERROR(value(obj.via.array.ptr[i], *f.items));
+          if (!in_.next(item)) return malformed();
+          if (item.type == Token::nil) return fail("list items must not be null");
+          KAI_RETURN_IF_ERROR(value(item, *f.items));
           path_.pop();
         }
         w_.end_array();
@@ -617,21 +632,23 @@ class Renderer {
     return internal_error("unknown field type");
   }
 
-  static bool integer(const msgpack::object& obj, std::int64_t& v) {
-    if (obj.type == msgpack::type::NEGATIVE_INTEGER) {
-      v = obj.via.i64;
+  static bool integer(const Token& t, std::int64_t& v) {
+    if (t.type == Token::sint) {
+      v = t.sint_value;
       return true;
     }
-    if (obj.type == msgpack::type::POSITIVE_INTEGER &&
-        obj.via.u64 <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      v = static_cast<std::int64_t>(obj.via.u64);
+    if (t.type == Token::uint &&
+        t.uint_value <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      v = static_cast<std::int64_t>(t.uint_value);
       return true;
     }
     return false;
   }
 
   Status fail(std::string_view what) const { return field_error(path_.str(), what); }
+  Status malformed() const { return fail("malformed MessagePack"); }
 
+  Reader in_;
   JsonWriter w_;
   bool mask_;
   std::string scratch_;
@@ -751,18 +768,30 @@ Result<std::string> request_to_msgpack(const MessageDesc& desc, const Params& pa
   return convert(desc, params, json_body, limits, true);
 }
 
-Status msgpack_to_json(const msgpack::object& obj, const MessageDesc& desc,
+Status msgpack_to_json(std::string_view msgpack, const MessageDesc& desc,
                        const JsonOptions& options, std::string& out) {
   const std::size_t size = out.size();
   Status s;
   try {
-    Renderer r(options, out);
-    s = r.message(obj, desc);
+    Renderer r(options, msgpack, out);
+    s = r.document(desc);
   } catch (const std::bad_alloc&) {
     s = resource_exhausted("out of memory rendering JSON");
   }
   if (!s.ok()) out.resize(size);
   return s;
+}
+
+Status msgpack_to_json(const msgpack::object& obj, const MessageDesc& desc,
+                       const JsonOptions& options, std::string& out) {
+  std::string bytes;
+  try {
+    StringSink sink(bytes);
+    Packer(sink).pack(obj);
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("out of memory rendering JSON");
+  }
+  return msgpack_to_json(bytes, desc, options, out);
 }
 
 Status msgpack_to_json(const msgpack::object& obj, std::string& out) {

@@ -56,11 +56,16 @@ struct JsonOptions {
   bool mask_pii = true;  // mask fields marked pii (callers without the pii:read scope)
 };
 
-// Appends the JSON rendering of a message to `out` (on failure `out` is left as it was).
-// Timestamps become RFC 3339 UTC, bytes base64, pii strings are masked when asked. Fields the
-// descriptor does not know are skipped (a newer service may have added them; being unknown, they
-// cannot be known not to be personal data). A value of the wrong type is an invalid_argument.
-// Made for the gateway's hot path: apart from growing `out` it allocates only when masking.
+// Appends the JSON rendering of a message, given as its MessagePack bytes, to `out` (on failure
+// `out` is left as it was). Timestamps become RFC 3339 UTC, bytes base64, pii strings are masked
+// when asked. Fields the descriptor does not know are skipped (a newer service may have added
+// them; being unknown, they cannot be known not to be personal data). A value of the wrong type,
+// malformed MessagePack or bytes after the message are an invalid_argument naming the field.
+// Made for the gateway's hot path: it reads the bytes as it writes (schema/reader.hpp), without
+// building an object tree, and apart from growing `out` allocates only when masking.
+Status msgpack_to_json(std::string_view msgpack, const MessageDesc& desc,
+                       const JsonOptions& options, std::string& out);
+// The same for a message already unpacked (re-encoded first: for the places off the hot path).
 Status msgpack_to_json(const msgpack::object& obj, const MessageDesc& desc,
                        const JsonOptions& options, std::string& out);
 

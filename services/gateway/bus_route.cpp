@@ -233,7 +233,10 @@ void Gateway::on_reply(std::shared_ptr<Exchange> ex, bus::Reply&& reply) {
     return;
   }
 
-  auto handle = schema::unpack_borrowed(reply.payload);
+  // A reply is rendered as JSON straight from its bytes. A write's reply names the record for the
+  // audit and a CSV page is cut into rows: those look into the unpacked reply.
+  Result<msgpack::object_handle> handle = msgpack::object_handle();
+  if (op.write || ex->csv) handle = schema::unpack_borrowed(reply.payload);
   Status bad;
   if (!handle.ok()) bad = handle.status();
   std::string body;
@@ -287,7 +290,7 @@ void Gateway::on_reply(std::shared_ptr<Exchange> ex, bus::Reply&& reply) {
     } else {
       schema::JsonOptions jo;
       jo.mask_pii = ex->mask_pii;
-      bad = schema::msgpack_to_json(obj, *op.reply, jo, body);
+      bad = schema::msgpack_to_json(reply.payload, *op.reply, jo, body);
     }
   }
   if (!bad.ok()) {
