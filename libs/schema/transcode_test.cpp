@@ -37,12 +37,16 @@ Status json_error(std::string_view text, const JsonLimits& limits = {}) {
   return r.status();
 }
 
+// Rendered from the bytes (the gateway's way) and from the unpacked object: the same JSON.
 std::string to_json(const std::string& bytes, bool mask = false) {
+  std::string out;
+  const Status s = msgpack_to_json(bytes, everything(), {.mask_pii = mask}, out);
+  EXPECT_TRUE(s.ok()) << s.to_string();
   auto h = unpack(bytes);
   EXPECT_TRUE(h.ok());
-  std::string out;
-  const Status s = msgpack_to_json(h->get(), everything(), {.mask_pii = mask}, out);
-  EXPECT_TRUE(s.ok()) << s.to_string();
+  std::string from_object;
+  EXPECT_TRUE(msgpack_to_json(h->get(), everything(), {.mask_pii = mask}, from_object).ok());
+  EXPECT_EQ(from_object, out);
   return out;
 }
 
@@ -337,6 +341,36 @@ TEST(MsgpackToJsonTest, UnknownFieldsAreSkippedWrongTypesRefused) {
   auto dup = unpack("\x82\xa3req\xa1x\xa3req\xa1y"s);
   ASSERT_TRUE(dup.ok());
   EXPECT_FALSE(msgpack_to_json(dup->get(), everything(), {}, out).ok());
+}
+
+TEST(MsgpackToJsonTest, UnknownFieldsOfAnyShapeArePassedOverInTheBytes) {
+  // An unknown field holding nested containers, and a nil, between known fields.
+  const std::string bytes =
+      "\x84\xa3req\xa1x\xa3new\x92\x81\xa1k\x93\x01\x02\xc0\xc4\x01\x00"
+      "\xa4"
+      "flag\xc0\xa5small\x05"s;
+  EXPECT_EQ(to_json(bytes), R"({"req":"x","small":5})");
+}
+
+TEST(MsgpackToJsonTest, DamagedBytesAreRefusedAndOutKeptAsItWas) {
+  const std::string good = mp({{"req", "x"}, {"inner", {{"name", "n"}}}, {"tags", {"a", "b"}}});
+  std::string out = "prefix";
+  ASSERT_TRUE(msgpack_to_json(good, everything(), {}, out).ok());
+  for (std::size_t cut = 0; cut < good.size(); ++cut) {
+    out = "prefix";
+    const Status s = msgpack_to_json(good.substr(0, cut), everything(), {}, out);
+    EXPECT_EQ(s.code(), StatusCode::invalid_argument) << cut;
+    EXPECT_NE(s.message().find("malformed"), std::string::npos) << s.to_string();
+    EXPECT_EQ(out, "prefix");
+  }
+  const Status trailing = msgpack_to_json(good + "\x01", everything(), {}, out);
+  EXPECT_EQ(trailing.code(), StatusCode::invalid_argument);
+  EXPECT_NE(trailing.message().find("trailing"), std::string::npos);
+  EXPECT_EQ(out, "prefix");
+  // A list whose header claims more items than the bytes hold.
+  const Status lying =
+      msgpack_to_json("\x82\xa3req\xa1x\xa4tags\xdd\x00\x01\x00\x00"s, everything(), {}, out);
+  EXPECT_EQ(lying.code(), StatusCode::invalid_argument);
 }
 
 TEST(MsgpackToJsonTest, AppendsToOut) {
