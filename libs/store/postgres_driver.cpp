@@ -272,7 +272,7 @@ class PgConnection final : public Connection {
     return Status::Ok();
   }
 
-  Status run_query(std::string_view sql, std::span<const Value> params, std::vector<Row>* rows,
+  Status run_query(std::string_view sql, std::span<const Value> params, const RowVisitor& each,
                    std::size_t limit) override {
     PgResult res;
     KAI_RETURN_IF_ERROR(execute(sql, params, &res, "query"));
@@ -286,21 +286,20 @@ class PgConnection final : public Connection {
       names->emplace_back(PQfname(res.get(), c));
       types.push_back(PQftype(res.get(), c));
     }
-    std::shared_ptr<const ColumnNames> shared = std::move(names);
+    // One Row refilled for every row of the result.
+    Row row(std::move(names), std::vector<Value>(static_cast<std::size_t>(ncols)));
     const int take = limit == 0 ? nrows : std::min(nrows, static_cast<int>(limit));
-    rows->reserve(static_cast<std::size_t>(take));
     for (int r = 0; r < take; ++r) {
-      std::vector<Value> values;
-      values.reserve(static_cast<std::size_t>(ncols));
       for (int c = 0; c < ncols; ++c) {
+        Value& v = row.mutable_value(static_cast<std::size_t>(c));
         if (PQgetisnull(res.get(), r, c) != 0) {
-          values.emplace_back();
+          v = Value();
         } else {
-          values.push_back(decode(types[static_cast<std::size_t>(c)], PQgetvalue(res.get(), r, c),
-                                  PQgetlength(res.get(), r, c)));
+          v = decode(types[static_cast<std::size_t>(c)], PQgetvalue(res.get(), r, c),
+                     PQgetlength(res.get(), r, c));
         }
       }
-      rows->emplace_back(shared, std::move(values));
+      KAI_RETURN_IF_ERROR(each(row));
     }
     return Status::Ok();
   }

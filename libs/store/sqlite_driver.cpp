@@ -141,12 +141,17 @@ class SqliteConnection final : public Connection {
 
   // Runs a pragma or other set-up statement and returns its first column as text.
   Result<std::string> pragma(const std::string& sql) {
-    std::vector<Row> rows;
-    KAI_RETURN_IF_ERROR(run_query(sql, {}, &rows, 1));
-    if (rows.empty()) return std::string();
-    return rows.front().at(std::size_t{0}).kind() == ValueKind::int64
-               ? std::to_string(rows.front().int64(std::size_t{0}))
-               : rows.front().text(std::size_t{0});
+    std::string first;
+    KAI_RETURN_IF_ERROR(run_query(
+        sql, {},
+        [&first](const Row& row) {
+          first = row.at(std::size_t{0}).kind() == ValueKind::int64
+                      ? std::to_string(row.int64(std::size_t{0}))
+                      : row.text(std::size_t{0});
+          return Status::Ok();
+        },
+        1));
+    return first;
   }
 
  protected:
@@ -167,54 +172,57 @@ class SqliteConnection final : public Connection {
     return Status::Ok();
   }
 
-  Status run_query(std::string_view sql, std::span<const Value> params, std::vector<Row>* rows,
+  Status run_query(std::string_view sql, std::span<const Value> params, const RowVisitor& each,
                    std::size_t limit) override {
     Prepared* p = nullptr;
     KAI_RETURN_IF_ERROR(prepare(sql, &p));
     KAI_RETURN_IF_ERROR(bind(*p, params));
     sqlite3_stmt* stmt = p->stmt.get();
     ResetGuard reset(stmt);
-    int ncols = 0;
-    bool first = true;
+    std::optional<Row> row;  // made at the first row, refilled for every other
+    std::size_t seen = 0;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      if (first) {
+      if (!row) {
         // A schema change made by another connection re-prepares the statement inside step();
         // `SELECT *` may then have other columns than when it was cached.
-        first = false;
-        ncols = sqlite3_column_count(stmt);
+        const int ncols = sqlite3_column_count(stmt);
         if (!same_columns(stmt, ncols, *p->columns)) p->columns = column_names(stmt);
+        row.emplace(p->columns, std::vector<Value>(static_cast<std::size_t>(ncols)));
       }
-      std::vector<Value> values;
-      values.reserve(static_cast<std::size_t>(ncols));
-      for (int i = 0; i < ncols; ++i)
-        values.push_back(column_value(stmt, i));
-      rows->emplace_back(p->columns, std::move(values));
-      if (limit != 0 && rows->size() >= limit) return Status::Ok();
+      for (std::size_t i = 0; i < row->size(); ++i)
+        read_column(stmt, static_cast<int>(i), row->mutable_value(i));
+      KAI_RETURN_IF_ERROR(each(*row));
+      if (limit != 0 && ++seen >= limit) return Status::Ok();
     }
     if (rc != SQLITE_DONE) return status_from_sqlite(sqlite3_extended_errcode(db_), db_, "query");
     return Status::Ok();
   }
 
  private:
-  static Value column_value(sqlite3_stmt* stmt, int i) {
+  static void read_column(sqlite3_stmt* stmt, int i, Value& out) {
     switch (sqlite3_column_type(stmt, i)) {
       case SQLITE_INTEGER:
-        return Value(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+        out = Value(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+        return;
       case SQLITE_FLOAT:
-        return Value(sqlite3_column_double(stmt, i));
+        out = Value(sqlite3_column_double(stmt, i));
+        return;
       case SQLITE_TEXT: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
         const int n = sqlite3_column_bytes(stmt, i);
-        return Value(std::string(p != nullptr ? p : "", static_cast<std::size_t>(n)));
+        out.assign_text(std::string_view(p != nullptr ? p : "", static_cast<std::size_t>(n)));
+        return;
       }
       case SQLITE_BLOB: {
         const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
         const int n = sqlite3_column_bytes(stmt, i);
-        return Value(Blob{std::string(p != nullptr ? p : "", static_cast<std::size_t>(n))});
+        out.assign_blob(std::string_view(p != nullptr ? p : "", static_cast<std::size_t>(n)));
+        return;
       }
       default:
-        return Value();
+        out = Value();
+        return;
     }
   }
 

@@ -173,6 +173,59 @@ TEST_P(DatabaseTest, QueryOneAndChanges) {
   EXPECT_EQ(count(), 4);
 }
 
+TEST_P(DatabaseTest, QueryEachVisitsRowsInOrderRefillingOneRow) {
+  // Values of changing lengths and kinds in the same columns: a refilled row must never show a
+  // previous row's bytes.
+  KAI_ASSERT_OK(db_->write([&](Tx& tx) -> Status {
+    KAI_RETURN_IF_ERROR(tx.exec("INSERT INTO item(id, name, data, qty) VALUES (?, ?, ?, ?)",
+                                {1, "凯旋街道党建联盟成员单位", Blob{std::string(300, 'x')}, 7}));
+    KAI_RETURN_IF_ERROR(
+        tx.exec("INSERT INTO item(id, name, data) VALUES (?, ?, ?)", {2, "短", Blob{"\x01"}}));
+    return tx.exec("INSERT INTO item(id, name, qty) VALUES (?, ?, ?)", {3, "", 9});
+  }));
+  std::vector<std::vector<Value>> seen;
+  KAI_ASSERT_OK(db_->read([&](Tx& tx) {
+    return tx.query_each("SELECT id, name, data, qty FROM item WHERE id >= ? ORDER BY id",
+                         std::vector<Value>{Value(1)}, [&](const Row& row) {
+                           EXPECT_EQ(row.columns(), (ColumnNames{"id", "name", "data", "qty"}));
+                           seen.push_back(row.values());
+                           return Status::Ok();
+                         });
+  }));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0],
+            (std::vector<Value>{1, "凯旋街道党建联盟成员单位", Blob{std::string(300, 'x')}, 7}));
+  EXPECT_EQ(seen[1], (std::vector<Value>{2, "短", Blob{"\x01"}, Value()}));
+  EXPECT_EQ(seen[2], (std::vector<Value>{3, "", Value(), 9}));
+}
+
+TEST_P(DatabaseTest, QueryEachStopsAtTheVisitorsErrorAndReturnsItAsItIs) {
+  for (int i = 1; i <= 5; ++i)
+    KAI_ASSERT_OK(insert(i, "n" + std::to_string(i)));
+  int visited = 0;
+  const Status s = db_->read([&](Tx& tx) -> Status {
+    const Status stopped =
+        tx.query_each("SELECT id FROM item ORDER BY id", {}, [&](const Row& row) {
+          ++visited;
+          return row.int64("id") == 2 ? internal_error("stored row 2 is bad") : Status::Ok();
+        });
+    EXPECT_EQ(stopped, internal_error("stored row 2 is bad"));
+    // The visitor's error is not a statement error: the unit goes on.
+    EXPECT_TRUE(tx.first_error().ok());
+    auto n = tx.query_one("SELECT COUNT(*) AS n FROM item");
+    if (!n.ok()) return n.status();
+    EXPECT_EQ((*n)->int64("n"), 5);
+    // A statement error is one, as for query().
+    const Status bad =
+        tx.query_each("SELECT nope FROM item", {}, [](const Row&) { return Status::Ok(); });
+    EXPECT_EQ(bad.code(), StatusCode::internal);
+    EXPECT_FALSE(tx.first_error().ok());
+    return Status::Ok();
+  });
+  EXPECT_EQ(visited, 2);
+  EXPECT_EQ(s.code(), StatusCode::internal);  // the failed statement fails the unit
+}
+
 TEST_P(DatabaseTest, LastInsertId) {
   KAI_ASSERT_OK(db_->migrate(
       "seq", std::vector<Migration>{{.version = 1,

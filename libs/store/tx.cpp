@@ -47,18 +47,50 @@ Status Tx::exec(std::string_view sql, std::span<const Value> params) {
 Result<std::vector<Row>> Tx::query(std::string_view sql, std::span<const Value> params) {
   std::vector<Row> rows;
   Status s = check_params(params);
-  if (s.ok()) s = run_query(sql, params, &rows, 0);
+  if (s.ok()) {
+    s = run_query(
+        sql, params,
+        [&rows](const Row& row) {
+          rows.push_back(row);
+          return Status::Ok();
+        },
+        0);
+  }
   if (!s.ok()) return note_error(std::move(s));
   return rows;
 }
 
-Result<std::optional<Row>> Tx::query_one(std::string_view sql, std::span<const Value> params) {
-  std::vector<Row> rows;
+Status Tx::query_each(std::string_view sql, std::span<const Value> params, const RowVisitor& each) {
   Status s = check_params(params);
-  if (s.ok()) s = run_query(sql, params, &rows, 1);
+  Status visitor;
+  if (s.ok()) {
+    s = run_query(
+        sql, params,
+        [&](const Row& row) {
+          visitor = each(row);
+          return visitor;
+        },
+        0);
+  }
+  if (!visitor.ok()) return visitor;  // the caller's own error, not the statement's
   if (!s.ok()) return note_error(std::move(s));
-  if (rows.empty()) return std::optional<Row>();
-  return std::optional<Row>(std::move(rows.front()));
+  return Status::Ok();
+}
+
+Result<std::optional<Row>> Tx::query_one(std::string_view sql, std::span<const Value> params) {
+  std::optional<Row> first;
+  Status s = check_params(params);
+  if (s.ok()) {
+    s = run_query(
+        sql, params,
+        [&first](const Row& row) {
+          first = row;
+          return Status::Ok();
+        },
+        1);
+  }
+  if (!s.ok()) return note_error(std::move(s));
+  return first;
 }
 
 }  // namespace kai::store

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -60,6 +61,13 @@ class Tx {
   }
   Result<std::vector<Row>> query(std::string_view sql, std::span<const Value> params);
 
+  // Runs a statement and calls `each` for its rows in order; the first error `each` returns stops
+  // the rows and is returned as it is (a statement error is returned and fails the unit as
+  // usual). The Row given to `each` is valid during the call only: one Row is refilled for every
+  // row, so rows consumed as they come (a list page packed into a reply) cost no allocation each.
+  using RowVisitor = std::function<Status(const Row&)>;
+  Status query_each(std::string_view sql, std::span<const Value> params, const RowVisitor& each);
+
   // The first row, or nullopt when there is none; further rows are not read.
   Result<std::optional<Row>> query_one(std::string_view sql,
                                        std::initializer_list<Value> params = {}) {
@@ -84,11 +92,13 @@ class Tx {
   Tx() = default;
 
   // Backends implement these; params are already checked (text is valid UTF-8 without NUL).
-  // `limit` caps the rows collected (0 = all); exec passes `changes` to fill.
+  // exec passes `changes` to fill. run_query fills one Row in place for each row of the result
+  // (Row::mutable_value) and passes it to `each`, at most `limit` rows (0 = all), returning the
+  // first error of `each` as it is.
   virtual Status run_exec(std::string_view sql, std::span<const Value> params,
                           std::int64_t* changes) = 0;
   virtual Status run_query(std::string_view sql, std::span<const Value> params,
-                           std::vector<Row>* rows, std::size_t limit) = 0;
+                           const RowVisitor& each, std::size_t limit) = 0;
 
   // Starts a new unit of work: forgets the previous first error.
   void begin_unit() {

@@ -43,6 +43,22 @@ double Value::as_float64() const {
   return 0.0;
 }
 
+void Value::assign_text(std::string_view bytes) {
+  if (auto* s = std::get_if<std::string>(&v_)) {
+    s->assign(bytes);
+  } else {
+    v_ = std::string(bytes);
+  }
+}
+
+void Value::assign_blob(std::string_view bytes) {
+  if (auto* b = std::get_if<Blob>(&v_)) {
+    b->bytes.assign(bytes);
+  } else {
+    v_ = Blob{std::string(bytes)};
+  }
+}
+
 const std::string& Value::as_text() const {
   static const std::string kEmpty;
   if (const auto* s = std::get_if<std::string>(&v_)) return *s;

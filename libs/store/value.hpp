@@ -61,6 +61,12 @@ class Value {
   const std::string& as_text() const;
   const std::string& as_blob() const { return as_text(); }
 
+  // Makes the value text / a blob of `bytes`, reusing this value's storage when it holds that kind
+  // already: a driver refilling one row for every row of a result allocates only when a value
+  // is longer than the column's longest so far.
+  void assign_text(std::string_view bytes);
+  void assign_blob(std::string_view bytes);
+
   // "NULL", "42", "1.5", "'text'", "x'0aff'" — for logs and test failure messages.
   std::string debug_string() const;
 
