@@ -1,5 +1,11 @@
 #include "membership/paged_query.hpp"
 
+#include <algorithm>
+#include <optional>
+
+#include "schema/codec.hpp"
+#include "service/row_packer.hpp"
+
 namespace kai::membership {
 
 PagedQuery::PagedQuery(std::string_view select, KeysetOrder order)
@@ -25,11 +31,60 @@ Status PagedQuery::after(const std::optional<std::string>& cursor) {
   return Status::Ok();
 }
 
-Result<std::vector<store::Row>> PagedQuery::page_rows(store::Tx& tx, std::int32_t limit) const {
+std::vector<store::Value> PagedQuery::page_params(std::int32_t limit) const {
   std::vector<store::Value> params = params_;
-  // One row past the page tells whether another page follows.
   params.emplace_back(static_cast<std::int64_t>(limit) + 1);
-  return tx.query(sql(), params);
+  return params;
+}
+
+Result<std::string> PagedQuery::pack_page(
+    store::Tx& tx, std::int32_t limit, const schema::MessageDesc& item,
+    const std::function<std::string(const store::Row&)>& cursor_of) const {
+  const std::size_t page = static_cast<std::size_t>(limit);
+  std::string out;
+  schema::StringSink sink(out);
+  schema::Packer pk(sink);
+  // The rows are packed as they are read, so the counts are set afterwards: the map holds
+  // next_cursor too when a row past the page came, and the items' array header starts as an
+  // array32 and is shrunk to the form encode() writes.
+  pk.pack_map(1);
+  schema::codec::pack_key(pk, "items");
+  const std::size_t items_at = out.size();
+  out.append("\xdd\0\0\0\0", 5);
+  std::optional<svc::RowPacker> packer;
+  std::size_t rows = 0;
+  std::string cursor;
+  const Status read = tx.query_each(sql(), page_params(limit), [&](const store::Row& row) {
+    if (rows++ == page) return Status::Ok();  // the row past the page: only counted
+    if (!packer) {
+      auto made = svc::RowPacker::make(item, row.columns());
+      if (!made.ok()) return made.status();
+      packer.emplace(std::move(*made));
+    }
+    KAI_RETURN_IF_ERROR(packer->pack(row, out));
+    if (rows == page) cursor = cursor_of(row);
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
+  const auto items = static_cast<std::uint32_t>(std::min(rows, page));
+  if (items <= 15) {
+    out[items_at] = static_cast<char>(0x90 | items);
+    out.erase(items_at + 1, 4);
+  } else if (items <= 0xffff) {
+    out[items_at] = '\xdc';
+    out[items_at + 1] = static_cast<char>(items >> 8);
+    out[items_at + 2] = static_cast<char>(items & 0xff);
+    out.erase(items_at + 3, 2);
+  } else {
+    for (int i = 0; i < 4; ++i)
+      out[items_at + 1 + static_cast<std::size_t>(i)] = static_cast<char>(items >> (24 - 8 * i));
+  }
+  if (rows > page) {
+    out[0] = '\x82';
+    schema::codec::pack_key(pk, "next_cursor");
+    schema::codec::pack_string(pk, cursor);
+  }
+  return out;
 }
 
 std::string PagedQuery::sql() const {

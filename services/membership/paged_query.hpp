@@ -10,7 +10,6 @@
 //   return q.run<msgs::AgreementListReply>(tx, req.limit, agreement_from_row, id_key);
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,8 +24,7 @@
 
 #include "common/result.hpp"
 #include "membership/page_cursor.hpp"
-#include "schema/codec.hpp"
-#include "service/row_packer.hpp"
+#include "schema/descriptor.hpp"
 #include "store/tx.hpp"
 #include "store/value.hpp"
 
@@ -75,8 +73,12 @@ class PagedQuery {
   Result<std::string> run_packed(store::Tx& tx, std::int32_t limit, KeysOf keys_of) const;
 
  private:
-  // Runs sql() for at most `limit` + 1 rows.
-  Result<std::vector<store::Row>> page_rows(store::Tx& tx, std::int32_t limit) const;
+  // The parameters of sql() for a page of `limit`: one row more tells whether another follows.
+  std::vector<store::Value> page_params(std::int32_t limit) const;
+  // run_packed's work: `cursor_of` makes the next cursor from the page's last row.
+  Result<std::string> pack_page(
+      store::Tx& tx, std::int32_t limit, const schema::MessageDesc& item,
+      const std::function<std::string(const store::Row&)>& cursor_of) const;
 
   // The SELECT with its WHERE, ORDER BY and a final `LIMIT ?` left for run() to bind.
   std::string sql() const;
@@ -99,7 +101,7 @@ template <class Reply, class Convert, class KeysOf>
 Result<Reply> PagedQuery::run(store::Tx& tx, std::int32_t limit, Convert convert,
                               KeysOf keys_of) const {
   using Item = typename decltype(Reply::items)::value_type;
-  auto rows = page_rows(tx, limit);
+  auto rows = tx.query(sql(), page_params(limit));
   if (!rows.ok()) return rows.status();
   Reply reply;
   const std::size_t page = static_cast<std::size_t>(limit);
@@ -118,27 +120,8 @@ Result<std::string> PagedQuery::run_packed(store::Tx& tx, std::int32_t limit,
   using Item = typename decltype(Reply::items)::value_type;
   // Written as encode() writes a list reply: {items, next_cursor when there is a next page}.
   static_assert(std::is_same_v<decltype(Reply::next_cursor), std::optional<std::string>>);
-  auto rows = page_rows(tx, limit);
-  if (!rows.ok()) return rows.status();
-  const std::size_t page = std::min(rows->size(), static_cast<std::size_t>(limit));
-  const bool more = rows->size() > page;
-  std::string out;
-  schema::StringSink sink(out);
-  schema::Packer pk(sink);
-  pk.pack_map(more ? 2 : 1);
-  schema::codec::pack_key(pk, "items");
-  pk.pack_array(static_cast<std::uint32_t>(page));
-  if (page > 0) {
-    auto packer = svc::RowPacker::make(Item::desc(), (*rows)[0].columns());
-    if (!packer.ok()) return packer.status();
-    for (std::size_t i = 0; i < page; ++i)
-      KAI_RETURN_IF_ERROR(packer->pack((*rows)[i], out));
-  }
-  if (more) {
-    schema::codec::pack_key(pk, "next_cursor");
-    schema::codec::pack_string(pk, make_cursor(order_.tag, keys_of((*rows)[page - 1])));
-  }
-  return out;
+  return pack_page(tx, limit, Item::desc(),
+                   [&](const store::Row& row) { return make_cursor(order_.tag, keys_of(row)); });
 }
 
 }  // namespace kai::membership

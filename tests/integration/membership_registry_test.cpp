@@ -179,6 +179,15 @@ TEST(MembershipRegistry, ListPagesFiltersSearchesAndSorts) {
   std::vector<std::string> sorted(std::begin(names), std::end(names));
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(seen, sorted);
+  // A page holding exactly the rest has no next cursor; one short of it has.
+  OrganizationListRequest whole;
+  whole.limit = 5;
+  auto all = c.call<OrganizationList>(whole);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 5u);
+  EXPECT_FALSE(all->next_cursor.has_value());
+  whole.limit = 4;
+  EXPECT_TRUE(c.call<OrganizationList>(whole)->next_cursor.has_value());
 
   OrganizationListRequest newest;
   newest.sort = OrganizationListRequest::Sort::created_at_desc;
