@@ -25,10 +25,29 @@ bool Reader::take(std::size_t n, std::string_view& out) {
 bool Reader::read_be(std::size_t n, std::uint64_t& v) {
   std::string_view b;
   if (!take(n, b)) return false;
-  v = 0;
-  for (char c : b)
-    v = (v << 8) | static_cast<unsigned char>(c);
-  return true;
+  switch (n) {
+    case 1:
+      v = static_cast<unsigned char>(b[0]);
+      return true;
+    case 2: {
+      std::uint16_t x;
+      std::memcpy(&x, b.data(), 2);
+      v = std::endian::native == std::endian::little ? __builtin_bswap16(x) : x;
+      return true;
+    }
+    case 4: {
+      std::uint32_t x;
+      std::memcpy(&x, b.data(), 4);
+      v = std::endian::native == std::endian::little ? __builtin_bswap32(x) : x;
+      return true;
+    }
+    default: {
+      std::uint64_t x;
+      std::memcpy(&x, b.data(), 8);
+      v = std::endian::native == std::endian::little ? __builtin_bswap64(x) : x;
+      return true;
+    }
+  }
 }
 
 bool Reader::sized(std::uint64_t n, Token::Type type, Token& t) {
@@ -43,8 +62,7 @@ bool Reader::container(std::uint64_t n, Token::Type type, Token& t) {
   return elements(t) <= in_.size() - pos_;
 }
 
-bool Reader::next(Token& t) {
-  if (pos_ >= in_.size()) return false;
+bool Reader::next_other(Token& t) {
   const auto b = static_cast<unsigned char>(in_[pos_++]);
   std::uint64_t n = 0;
   if (b <= 0x7f) {

@@ -49,8 +49,27 @@ class Reader {
  public:
   explicit Reader(std::string_view bytes) : in_(bytes) {}
 
-  // Reads the next header into `t`; false when the input ends or is malformed there.
-  bool next(Token& t);
+  // Reads the next header into `t`; false when the input ends or is malformed there. The forms
+  // a message is mostly made of (small maps, arrays, strings and integers) are read inline.
+  bool next(Token& t) {
+    if (pos_ >= in_.size()) return false;
+    const auto b = static_cast<unsigned char>(in_[pos_]);
+    if ((b & 0xe0) == 0xa0) {  // fixstr
+      const std::size_t n = b & 0x1f;
+      if (in_.size() - pos_ - 1 < n) return false;
+      t.type = Token::str;
+      t.data = in_.substr(pos_ + 1, n);
+      pos_ += 1 + n;
+      return true;
+    }
+    if (b <= 0x7f) {  // positive fixint
+      ++pos_;
+      t.type = Token::uint;
+      t.uint_value = b;
+      return true;
+    }
+    return next_other(t);
+  }
   // Passes over the elements of the container whose header `t` was just read (nothing for a
   // scalar), however deeply nested, without recursion; false when they are malformed.
   bool skip(const Token& t);
@@ -58,6 +77,7 @@ class Reader {
   bool done() const { return pos_ == in_.size(); }
 
  private:
+  bool next_other(Token& t);
   bool take(std::size_t n, std::string_view& out);
   bool read_be(std::size_t n, std::uint64_t& v);
   bool sized(std::uint64_t n, Token::Type type, Token& t);
