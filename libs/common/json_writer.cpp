@@ -134,16 +134,20 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void JsonWriter::before_value() {
+bool JsonWriter::comma_due() {
   if (after_key_) {
     after_key_ = false;
-    return;
+    return false;
   }
-  if (depth_ > 0) {
-    const std::uint64_t bit = 1ULL << (depth_ - 1);
-    if (has_element_ & bit) out_.push_back(',');
-    has_element_ |= bit;
-  }
+  if (depth_ == 0) return false;
+  const std::uint64_t bit = 1ULL << (depth_ - 1);
+  const bool due = (has_element_ & bit) != 0;
+  has_element_ |= bit;
+  return due;
+}
+
+void JsonWriter::before_value() {
+  if (comma_due()) out_.push_back(',');
 }
 
 JsonWriter& JsonWriter::begin_object() {
@@ -192,10 +196,24 @@ JsonWriter& JsonWriter::plain_key(std::string_view k) {
   assert(!k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   }));
-  before_value();
-  out_.push_back('"');
-  out_.append(k);
-  out_.append("\":", 2);
+  // The separator, the quoted name and the colon in one append: keys are most of the small
+  // writes of a rendered message.
+  char buf[96];
+  if (k.size() > sizeof buf - 4) {
+    before_value();
+    out_.push_back('"');
+    out_.append(k);
+    out_.append("\":", 2);
+  } else {
+    std::size_t n = 0;
+    if (comma_due()) buf[n++] = ',';
+    buf[n++] = '"';
+    std::memcpy(buf + n, k.data(), k.size());
+    n += k.size();
+    buf[n++] = '"';
+    buf[n++] = ':';
+    out_.append(buf, n);
+  }
   after_key_ = true;
   return *this;
 }

@@ -42,6 +42,8 @@ class JsonWriter {
   JsonWriter& raw(std::string_view json);
 
  private:
+  // Whether a ',' must precede the next key or value (and notes that the container has one).
+  bool comma_due();
   void before_value();
 
   std::string& out_;

@@ -773,6 +773,9 @@ Status msgpack_to_json(std::string_view msgpack, const MessageDesc& desc,
   const std::size_t size = out.size();
   Status s;
   try {
+    // JSON takes more room than MessagePack (quoted names, timestamps as text): room for twice
+    // the bytes spares most regrowing and copying on the way.
+    out.reserve(size + 2 * msgpack.size());
     Renderer r(options, msgpack, out);
     s = r.document(desc);
   } catch (const std::bad_alloc&) {
