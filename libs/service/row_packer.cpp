@@ -108,15 +108,22 @@ Status pack_value(const schema::MessageDesc& message, const schema::FieldDesc& f
 Result<RowPacker> RowPacker::make(const schema::MessageDesc& message,
                                   const store::ColumnNames& columns) {
   std::vector<std::size_t> column_of_field;
+  std::vector<std::string> packed_keys;
   column_of_field.reserve(message.fields.size());
+  packed_keys.reserve(message.fields.size());
   for (const schema::FieldDesc& field : message.fields) {
     std::size_t i = 0;
     while (i < columns.size() && columns[i] != field.name)
       ++i;
     if (i == columns.size()) return unfit(message, field, "has no column in the query");
     column_of_field.push_back(i);
+    // Every row writes the same names: packed once here, appended as they are.
+    std::string& key = packed_keys.emplace_back();
+    schema::StringSink sink(key);
+    schema::Packer pk(sink);
+    schema::codec::pack_key(pk, field.name);
   }
-  return RowPacker(message, std::move(column_of_field));
+  return RowPacker(message, std::move(column_of_field), std::move(packed_keys));
 }
 
 Status RowPacker::pack(const store::Row& row, std::string& out) const {
@@ -136,7 +143,7 @@ Status RowPacker::pack(const store::Row& row, std::string& out) const {
   for (std::size_t f = 0; f < fields.size(); ++f) {
     const Value& v = row.at(column_of_field_[f]);
     if (v.is_null()) continue;
-    schema::codec::pack_key(pk, fields[f].name);
+    out += packed_keys_[f];
     KAI_RETURN_IF_ERROR(pack_value(*message_, fields[f], v, pk, out));
   }
   return Status::Ok();

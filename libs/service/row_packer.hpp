@@ -40,11 +40,15 @@ class RowPacker {
   Status pack(const store::Row& row, std::string& out) const;
 
  private:
-  RowPacker(const schema::MessageDesc& message, std::vector<std::size_t> column_of_field)
-      : message_(&message), column_of_field_(std::move(column_of_field)) {}
+  RowPacker(const schema::MessageDesc& message, std::vector<std::size_t> column_of_field,
+            std::vector<std::string> packed_keys)
+      : message_(&message),
+        column_of_field_(std::move(column_of_field)),
+        packed_keys_(std::move(packed_keys)) {}
 
   const schema::MessageDesc* message_;
   std::vector<std::size_t> column_of_field_;  // by field index
+  std::vector<std::string> packed_keys_;      // by field index: the name as MessagePack
 };
 
 }  // namespace kai::svc
