@@ -1,6 +1,7 @@
 // Fuzzes the schema runtime with the platform's real membership messages: untrusted MessagePack
-// through unpack -> validate -> decode -> msgpack_to_json, untrusted JSON through json_to_msgpack,
-// and untrusted URL parameters through params_to_msgpack / request_to_msgpack.
+// through unpack -> validate -> decode -> msgpack_to_json and straight from the bytes into
+// msgpack_to_json, untrusted JSON through json_to_msgpack, and untrusted URL parameters through
+// params_to_msgpack / request_to_msgpack.
 //
 // Beyond "never crashes", it checks the round-trip invariants: whatever validates decodes; what is
 // decoded re-encodes to something that validates and decodes equal; whatever validates renders as
@@ -78,24 +79,46 @@ void from_json(std::string_view text) {
   json_round_trip(handle->get(), value);
 }
 
+// Untrusted bytes rendered as the gateway renders replies, straight from the bytes: never a
+// crash; and whatever validates renders, the same as from the unpacked object.
+template <typename T>
+void render_bytes(std::string_view bytes) {
+  std::string json;
+  const kai::Status rendered = ks::msgpack_to_json(bytes, T::desc(), {.mask_pii = true}, json);
+  auto handle = ks::unpack(bytes);
+  if (!handle.ok() || !ks::validate(handle->get(), T::desc()).ok()) return;
+  require(rendered.ok());
+  std::string from_object;
+  require(ks::msgpack_to_json(handle->get(), T::desc(), {.mask_pii = true}, from_object).ok());
+  require(from_object == json);
+}
+
 using MsgpackFn = void (*)(const msgpack::object&);
 using JsonFn = void (*)(std::string_view);
+using BytesFn = void (*)(std::string_view);
 
 struct Target {
   MsgpackFn msgpack;
   JsonFn json;
+  BytesFn render;
 };
 
 constexpr Target kTargets[] = {
-    {from_msgpack<mm::OrganizationCreateRequest>, from_json<mm::OrganizationCreateRequest>},
-    {from_msgpack<mm::Organization>, from_json<mm::Organization>},
-    {from_msgpack<mm::OrganizationListReply>, from_json<mm::OrganizationListReply>},
-    {from_msgpack<mm::OrganizationListRequest>, from_json<mm::OrganizationListRequest>},
-    {from_msgpack<mm::OrganizationUpdateRequest>, from_json<mm::OrganizationUpdateRequest>},
-    {from_msgpack<mm::OrganizationChangedEvent>, from_json<mm::OrganizationChangedEvent>},
+    {from_msgpack<mm::OrganizationCreateRequest>, from_json<mm::OrganizationCreateRequest>,
+     render_bytes<mm::OrganizationCreateRequest>},
+    {from_msgpack<mm::Organization>, from_json<mm::Organization>, render_bytes<mm::Organization>},
+    {from_msgpack<mm::OrganizationListReply>, from_json<mm::OrganizationListReply>,
+     render_bytes<mm::OrganizationListReply>},
+    {from_msgpack<mm::OrganizationListRequest>, from_json<mm::OrganizationListRequest>,
+     render_bytes<mm::OrganizationListRequest>},
+    {from_msgpack<mm::OrganizationUpdateRequest>, from_json<mm::OrganizationUpdateRequest>,
+     render_bytes<mm::OrganizationUpdateRequest>},
+    {from_msgpack<mm::OrganizationChangedEvent>, from_json<mm::OrganizationChangedEvent>,
+     render_bytes<mm::OrganizationChangedEvent>},
     {from_msgpack<kai::msg::common::EventsSinceReply>,
      from_json<kai::msg::common::EventsSinceReply>},
-    {from_msgpack<kai::msg::common::Error>, from_json<kai::msg::common::Error>},
+    {from_msgpack<kai::msg::common::Error>, from_json<kai::msg::common::Error>,
+     render_bytes<kai::msg::common::Error>},
 };
 
 // "a=1&b=2\n{json body}" -> parameters and body.
@@ -141,6 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Target& target = kTargets[(selector & 0x0F) % std::size(kTargets)];
   switch ((selector >> 4) & 3) {
     case 0: {
+      target.render(input);
       auto handle = ks::unpack(input);
       if (!handle.ok()) return 0;
       target.msgpack(handle->get());
