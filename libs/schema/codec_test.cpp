@@ -207,3 +207,26 @@ TEST(PatternTest, BrokenPatternReportsInternal) {
 
 }  // namespace
 }  // namespace kai::testmsg::testsvc
+
+namespace kai::schema::codec {
+namespace {
+
+TEST(CodecTest, AnArrayOfUnknownSizeEndsAsPackArrayWritesIt) {
+  for (std::uint32_t size : {0u, 1u, 15u, 16u, 65535u, 65536u}) {
+    std::string expected = "\xc3";  // something before the array stays
+    StringSink expected_sink(expected);
+    Packer expected_pk(expected_sink);
+    expected_pk.pack_array(size);
+    std::string out = "\xc3";
+    const std::size_t at = begin_array_of_unknown_size(out);
+    for (std::uint32_t i = 0; i < size; ++i) {
+      expected_pk.pack_nil();
+      out.push_back('\xc0');
+    }
+    set_array_size(out, at, size);
+    EXPECT_EQ(out, expected) << size;
+  }
+}
+
+}  // namespace
+}  // namespace kai::schema::codec

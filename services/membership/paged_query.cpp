@@ -44,13 +44,11 @@ Result<std::string> PagedQuery::pack_page(
   std::string out;
   schema::StringSink sink(out);
   schema::Packer pk(sink);
-  // The rows are packed as they are read, so the counts are set afterwards: the map holds
-  // next_cursor too when a row past the page came, and the items' array header starts as an
-  // array32 and is shrunk to the form encode() writes.
+  // The rows are packed as they are read, so the sizes are set afterwards: the map holds
+  // next_cursor too when a row past the page came.
   pk.pack_map(1);
   schema::codec::pack_key(pk, "items");
-  const std::size_t items_at = out.size();
-  out.append("\xdd\0\0\0\0", 5);
+  const std::size_t items_at = schema::codec::begin_array_of_unknown_size(out);
   std::optional<svc::RowPacker> packer;
   std::size_t rows = 0;
   std::string cursor;
@@ -66,21 +64,9 @@ Result<std::string> PagedQuery::pack_page(
     return Status::Ok();
   });
   if (!read.ok()) return read;
-  const auto items = static_cast<std::uint32_t>(std::min(rows, page));
-  if (items <= 15) {
-    out[items_at] = static_cast<char>(0x90 | items);
-    out.erase(items_at + 1, 4);
-  } else if (items <= 0xffff) {
-    out[items_at] = '\xdc';
-    out[items_at + 1] = static_cast<char>(items >> 8);
-    out[items_at + 2] = static_cast<char>(items & 0xff);
-    out.erase(items_at + 3, 2);
-  } else {
-    for (int i = 0; i < 4; ++i)
-      out[items_at + 1 + static_cast<std::size_t>(i)] = static_cast<char>(items >> (24 - 8 * i));
-  }
+  schema::codec::set_array_size(out, items_at, static_cast<std::uint32_t>(std::min(rows, page)));
   if (rows > page) {
-    out[0] = '\x82';
+    out[0] = '\x82';  // the fixmap header pack_map(1) wrote, now of two entries
     schema::codec::pack_key(pk, "next_cursor");
     schema::codec::pack_string(pk, cursor);
   }
