@@ -116,7 +116,8 @@ constexpr Target kTargets[] = {
     {from_msgpack<mm::OrganizationChangedEvent>, from_json<mm::OrganizationChangedEvent>,
      render_bytes<mm::OrganizationChangedEvent>},
     {from_msgpack<kai::msg::common::EventsSinceReply>,
-     from_json<kai::msg::common::EventsSinceReply>},
+     from_json<kai::msg::common::EventsSinceReply>,
+     render_bytes<kai::msg::common::EventsSinceReply>},
     {from_msgpack<kai::msg::common::Error>, from_json<kai::msg::common::Error>,
      render_bytes<kai::msg::common::Error>},
 };
