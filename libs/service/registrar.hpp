@@ -77,15 +77,12 @@ class Registrar {
   template <class Op>
   void read(ReadHandler<Op> handler) {
     static_assert(!Op::write, "read<Op>() needs a read operation; use write<Op>()");
-    add_read(Op::desc(),
-             [h = std::move(handler)](const msgpack::object& obj,
-                                      ReadContext& ctx) -> Result<std::string> {
-               typename Op::Request req;
-               KAI_RETURN_IF_ERROR(decode(obj, req));
-               Result<typename Op::Reply> reply = h(req, ctx);
-               if (!reply.ok()) return reply.status();
-               return encode(*reply);
-             });
+    read_encoded<Op>([h = std::move(handler)](const typename Op::Request& req,
+                                              ReadContext& ctx) -> Result<std::string> {
+      Result<typename Op::Reply> reply = h(req, ctx);
+      if (!reply.ok()) return reply.status();
+      return encode(*reply);
+    });
   }
 
   // A read whose handler writes the reply's MessagePack itself instead of returning the generated
