@@ -57,10 +57,8 @@ class Row {
   const std::vector<Value>& values() const { return values_; }
 
   // For the store's drivers, which fill one Row in place for every row of a result
-  // (Tx::query_each): the value of column i, to overwrite, and the column names when a
-  // re-prepared statement changed them.
+  // (Tx::query_each): the value of column i, to overwrite.
   Value& mutable_value(std::size_t i) { return values_[i]; }
-  void set_columns(std::shared_ptr<const ColumnNames> columns) { columns_ = std::move(columns); }
 
  private:
   static std::optional<std::int64_t> opt_int(const Value& v) {
