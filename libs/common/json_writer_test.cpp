@@ -143,27 +143,15 @@ TEST(JsonWriterTest, PlainKeysAreWrittenLikeEscapedOnes) {
 TEST(JsonWriterTest, StringsMatchTheByteByByteReference) {
   // Random strings built from pieces that exercise every path of the eight-bytes-at-a-time copy:
   // long plain runs, each character that must be escaped, valid and broken UTF-8, at every
-  // alignment.
-  const std::vector<std::string> pieces = {"abcdefghijklmnop",
-                                           "x",
-                                           "0123456",
-                                           "\"",
-                                           "\\",
-                                           "\n",
-                                           "\t",
-                                           std::string(1, '\0'),
-                                           "\x1f",
-                                           "\x7f",
-                                           " ",
-                                           "~",
-                                           "凯旋街道",
-                                           "é",
-                                           "😀",
-                                           "\xff",
-                                           "\xc3",
-                                           "\xe5\x87",
-                                           "\xed\xa0\x80",
-                                           "\xf4\x90\x80\x80"};
+  // alignment, runs of three-byte characters.
+  const std::vector<std::string> pieces = {
+      "abcdefghijklmnop", "x", "0123456", "\"", "\\", "\n", "\t", std::string(1, '\0'), "\x1f",
+      "\x7f", " ", "~", "凯旋街道", "é", "😀", "\xff", "\xc3", "\xe5\x87", "\xed\xa0\x80",
+      "\xf4\x90\x80\x80",
+      // the three-byte run's edges: E0 and ED are checked
+      // in full, E1..EC and EE..EF by masks
+      "\xe0\xa0\x80", "\xe0\x9f\xbf", "\xe1\xc0\x80", "\xec\xbf\x80", "\xee\x80\x80",
+      "\xef\xbf\xbf", "\xef\x80"};
   std::mt19937 rng(20261126);
   std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
   std::uniform_int_distribution<int> count(0, 24);
