@@ -17,7 +17,7 @@ std::uint64_t elements(const Token& t) {
 
 bool Reader::take(std::size_t n, std::string_view& out) {
   if (in_.size() - pos_ < n) return false;
-  out = in_.substr(pos_, n);
+  out = std::string_view(in_.data() + pos_, n);
   pos_ += n;
   return true;
 }

@@ -58,7 +58,7 @@ class Reader {
       const std::size_t n = b & 0x1f;
       if (in_.size() - pos_ - 1 < n) return false;
       t.type = Token::str;
-      t.data = in_.substr(pos_ + 1, n);
+      t.data = std::string_view(in_.data() + pos_ + 1, n);
       pos_ += 1 + n;
       return true;
     }
@@ -68,6 +68,13 @@ class Reader {
       t.uint_value = b;
       return true;
     }
+    if ((b & 0xe0) == 0x80) {  // fixmap, fixarray
+      ++pos_;
+      t.type = b < 0x90 ? Token::map : Token::array;
+      t.count = b & 0x0f;
+      // Every element takes at least a byte: a count beyond the input left is a lie.
+      return (t.type == Token::map ? 2 * t.count : t.count) <= in_.size() - pos_;
+    }
     return next_other(t);
   }
   // Passes over the elements of the container whose header `t` was just read (nothing for a
@@ -75,6 +82,8 @@ class Reader {
   bool skip(const Token& t);
   // Whether all of the input was read.
   bool done() const { return pos_ == in_.size(); }
+  // The offset in the input of the next header to read.
+  std::size_t position() const { return pos_; }
 
  private:
   bool next_other(Token& t);

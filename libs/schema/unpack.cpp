@@ -8,13 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "schema/reader.hpp"
+
 namespace kai::schema {
 namespace {
 
-// Walks one MessagePack object without building it.
+// Walks one MessagePack object without building it: the headers are read by Reader (the one
+// decoder of MessagePack headers here), the limits and the sizes msgpack-cxx will need are
+// checked and added up here.
 class Scanner {
  public:
-  Scanner(std::string_view bytes, const Limits& limits) : in_(bytes), limits_(limits) {}
+  Scanner(std::string_view bytes, const Limits& limits)
+      : in_(bytes), reader_(bytes), limits_(limits) {}
 
   Status run() {
     // Remaining element counts of the open containers (a map of n entries counts 2n elements),
@@ -22,17 +27,17 @@ class Scanner {
     OpenContainers open(limits_.max_depth);
     std::size_t objects = 0;
     do {
-      if (++objects > limits_.max_objects) return fail("too many objects");
+      if (++objects > limits_.max_objects) return fail("too many objects", reader_.position());
       std::uint64_t children = 0;
       KAI_RETURN_IF_ERROR(next(children));
       if (!open.empty()) open.count_one();
       if (children > 0) {
-        if (open.size() >= limits_.max_depth) return fail("nested too deeply");
+        if (open.size() >= limits_.max_depth) return fail("nested too deeply", reader_.position());
         open.push(children);
       }
       open.close_finished();
     } while (!open.empty());
-    if (pos_ != in_.size()) return fail("trailing bytes after the message");
+    if (!reader_.done()) return fail("trailing bytes after the message", reader_.position());
     return Status::Ok();
   }
 
@@ -43,125 +48,43 @@ class Scanner {
   }
 
  private:
-  Status fail(std::string_view what) const {
+  static Status fail(std::string_view what, std::size_t at) {
     std::string msg = "malformed MessagePack: ";
     msg += what;
     msg += " (at byte ";
-    msg += std::to_string(pos_);
+    msg += std::to_string(at);
     msg += ')';
     return invalid_argument(std::move(msg));
-  }
-
-  bool take(std::size_t n) {
-    if (in_.size() - pos_ < n) return false;
-    pos_ += n;
-    return true;
-  }
-
-  bool read_be(std::size_t n, std::uint64_t& v) {
-    if (in_.size() - pos_ < n) return false;
-    v = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      v = (v << 8) | static_cast<unsigned char>(in_[pos_ + i]);
-    pos_ += n;
-    return true;
-  }
-
-  Status payload(std::uint64_t size) {
-    if (size > limits_.max_string) return fail("string or binary too long");
-    if (!take(static_cast<std::size_t>(size))) return fail("truncated");
-    payload_bytes_ += static_cast<std::size_t>(size);
-    return Status::Ok();
-  }
-
-  Status container(std::uint64_t count, std::uint64_t per_entry, std::uint64_t& children) {
-    if (count > limits_.max_container) return fail("array or map too large");
-    // Every element takes at least one byte: a count beyond the input left is a lie.
-    if (count * per_entry > in_.size() - pos_) return fail("truncated");
-    children = count * per_entry;
-    // An array holds its elements as objects, a map as key-value pairs (two objects each).
-    element_bytes_ +=
-        static_cast<std::size_t>(children) * sizeof(msgpack::object) + alignof(msgpack::object);
-    return Status::Ok();
   }
 
   // Consumes one object header (and a scalar's payload); `children` receives the number of
   // elements that follow when it is a non-empty container.
   Status next(std::uint64_t& children) {
-    if (pos_ >= in_.size()) return fail("truncated");
-    const auto b = static_cast<unsigned char>(in_[pos_++]);
-    std::uint64_t n = 0;
-    if (b <= 0x7f || b >= 0xe0) return Status::Ok();                  // fixint
-    if ((b & 0xf0) == 0x80) return container(b & 0x0f, 2, children);  // fixmap
-    if ((b & 0xf0) == 0x90) return container(b & 0x0f, 1, children);  // fixarray
-    if ((b & 0xe0) == 0xa0) return payload(b & 0x1f);                 // fixstr
-    switch (b) {
-      case 0xc0:  // nil
-      case 0xc2:  // false
-      case 0xc3:  // true
+    const std::size_t at = reader_.position();
+    Token& t = token_;
+    if (!reader_.next(t)) {
+      const bool never_used = at < in_.size() && static_cast<unsigned char>(in_[at]) == 0xc1;
+      return fail(never_used ? "invalid type byte" : "truncated", at);
+    }
+    switch (t.type) {
+      case Token::str:
+      case Token::bin:
+      case Token::ext:
+        // msgpack-cxx's limits: a str or bin of max_string bytes, an ext of as much data.
+        if (t.data.size() > limits_.max_string) return fail("string or binary too long", at);
+        // An ext is copied with its type byte.
+        payload_bytes_ += t.data.size() + (t.type == Token::ext ? 1 : 0);
         return Status::Ok();
-      case 0xc4:  // bin 8/16/32, str 8/16/32
-      case 0xd9:
-        if (!read_be(1, n)) return fail("truncated");
-        return payload(n);
-      case 0xc5:
-      case 0xda:
-        if (!read_be(2, n)) return fail("truncated");
-        return payload(n);
-      case 0xc6:
-      case 0xdb:
-        if (!read_be(4, n)) return fail("truncated");
-        return payload(n);
-      case 0xc7:  // ext 8/16/32: size, type, data
-        if (!read_be(1, n)) return fail("truncated");
-        return payload(n + 1);
-      case 0xc8:
-        if (!read_be(2, n)) return fail("truncated");
-        return payload(n + 1);
-      case 0xc9:
-        if (!read_be(4, n)) return fail("truncated");
-        return payload(n + 1);
-      case 0xca:  // float 32/64
-        return take(4) ? Status::Ok() : fail("truncated");
-      case 0xcb:
-        return take(8) ? Status::Ok() : fail("truncated");
-      case 0xcc:  // uint, int 8/16/32/64
-      case 0xd0:
-        return take(1) ? Status::Ok() : fail("truncated");
-      case 0xcd:
-      case 0xd1:
-        return take(2) ? Status::Ok() : fail("truncated");
-      case 0xce:
-      case 0xd2:
-        return take(4) ? Status::Ok() : fail("truncated");
-      case 0xcf:
-      case 0xd3:
-        return take(8) ? Status::Ok() : fail("truncated");
-      case 0xd4:  // fixext 1/2/4/8/16: type + data
-        return take(2) ? Status::Ok() : fail("truncated");
-      case 0xd5:
-        return take(3) ? Status::Ok() : fail("truncated");
-      case 0xd6:
-        return take(5) ? Status::Ok() : fail("truncated");
-      case 0xd7:
-        return take(9) ? Status::Ok() : fail("truncated");
-      case 0xd8:
-        return take(17) ? Status::Ok() : fail("truncated");
-      case 0xdc:  // array 16/32
-        if (!read_be(2, n)) return fail("truncated");
-        return container(n, 1, children);
-      case 0xdd:
-        if (!read_be(4, n)) return fail("truncated");
-        return container(n, 1, children);
-      case 0xde:  // map 16/32
-        if (!read_be(2, n)) return fail("truncated");
-        return container(n, 2, children);
-      case 0xdf:
-        if (!read_be(4, n)) return fail("truncated");
-        return container(n, 2, children);
-      default:  // 0xc1 is never used
-        --pos_;
-        return fail("invalid type byte");
+      case Token::array:
+      case Token::map:
+        if (t.count > limits_.max_container) return fail("array or map too large", at);
+        // An array holds its elements as objects, a map as key-value pairs (two objects each).
+        children = t.type == Token::map ? 2 * std::uint64_t{t.count} : t.count;
+        element_bytes_ +=
+            static_cast<std::size_t>(children) * sizeof(msgpack::object) + alignof(msgpack::object);
+        return Status::Ok();
+      default:
+        return Status::Ok();
     }
   }
 
@@ -200,8 +123,9 @@ class Scanner {
   };
 
   std::string_view in_;
+  Reader reader_;
+  Token token_;  // reused: next() is called for every object
   const Limits& limits_;
-  std::size_t pos_ = 0;
   std::size_t element_bytes_ = 0;
   std::size_t payload_bytes_ = 0;
 };
