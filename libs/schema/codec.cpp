@@ -14,6 +14,29 @@ Status wrong_type(std::string_view field, std::string_view expected) {
 
 }  // namespace
 
+std::size_t begin_container_of_unknown_size(std::string& out, Container kind) {
+  const std::size_t at = out.size();
+  out.push_back(kind == Container::map ? '\xdf' : '\xdd');  // map32, array32
+  out.append(4, '\0');
+  return at;
+}
+
+void set_container_size(std::string& out, std::size_t at, Container kind, std::uint32_t size) {
+  const bool map = kind == Container::map;
+  if (size <= 15) {
+    out[at] = static_cast<char>((map ? 0x80 : 0x90) | size);
+    out.erase(at + 1, 4);
+  } else if (size <= 0xffff) {
+    out[at] = map ? '\xde' : '\xdc';
+    out[at + 1] = static_cast<char>(size >> 8);
+    out[at + 2] = static_cast<char>(size & 0xff);
+    out.erase(at + 3, 2);
+  } else {
+    for (std::size_t i = 0; i < 4; ++i)
+      out[at + 1 + i] = static_cast<char>(size >> (24 - 8 * i));
+  }
+}
+
 std::span<const msgpack::object_kv> entries(const msgpack::object& obj) {
   if (obj.type != msgpack::type::MAP || obj.via.map.size == 0) return {};
   return {obj.via.map.ptr, obj.via.map.size};

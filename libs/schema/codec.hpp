@@ -55,28 +55,14 @@ inline void pack_double(Packer& pk, double v) {
   pk.pack_double(v);
 }
 
-// An array whose size is known only after its items were written: begin_array_of_unknown_size()
-// writes a placeholder header and returns where it is; set_array_size() then writes the size
-// there in the smallest form, as pack_array() would have.
-inline std::size_t begin_array_of_unknown_size(std::string& out) {
-  const std::size_t at = out.size();
-  out.append("\xdd\0\0\0\0", 5);  // array32
-  return at;
-}
-inline void set_array_size(std::string& out, std::size_t at, std::uint32_t size) {
-  if (size <= 15) {
-    out[at] = static_cast<char>(0x90 | size);
-    out.erase(at + 1, 4);
-  } else if (size <= 0xffff) {
-    out[at] = '\xdc';
-    out[at + 1] = static_cast<char>(size >> 8);
-    out[at + 2] = static_cast<char>(size & 0xff);
-    out.erase(at + 3, 2);
-  } else {
-    for (std::size_t i = 0; i < 4; ++i)
-      out[at + 1 + i] = static_cast<char>(size >> (24 - 8 * i));
-  }
-}
+// A map or an array whose size is known only after its elements were written:
+// begin_container_of_unknown_size() writes a placeholder header and returns where it is;
+// set_container_size() then writes the size there in the smallest form, as pack_map() and
+// pack_array() would have. Setting a size moves what follows the header: of nested containers,
+// set the inner one's first.
+enum class Container { array, map };
+std::size_t begin_container_of_unknown_size(std::string& out, Container kind);
+void set_container_size(std::string& out, std::size_t at, Container kind, std::uint32_t size);
 
 // The entries of a map object / the items of an array object (empty for other types).
 std::span<const msgpack::object_kv> entries(const msgpack::object& obj);

@@ -211,21 +211,47 @@ TEST(PatternTest, BrokenPatternReportsInternal) {
 namespace kai::schema::codec {
 namespace {
 
-TEST(CodecTest, AnArrayOfUnknownSizeEndsAsPackArrayWritesIt) {
-  for (std::uint32_t size : {0u, 1u, 15u, 16u, 65535u, 65536u}) {
-    std::string expected = "\xc3";  // something before the array stays
-    StringSink expected_sink(expected);
-    Packer expected_pk(expected_sink);
-    expected_pk.pack_array(size);
-    std::string out = "\xc3";
-    const std::size_t at = begin_array_of_unknown_size(out);
-    for (std::uint32_t i = 0; i < size; ++i) {
-      expected_pk.pack_nil();
-      out.push_back('\xc0');
+TEST(CodecTest, ContainersOfUnknownSizeEndAsPackMapAndPackArrayWriteThem) {
+  for (const Container kind : {Container::array, Container::map}) {
+    for (std::uint32_t size : {0u, 1u, 15u, 16u, 65535u, 65536u}) {
+      std::string expected = "\xc3";  // something before the container stays
+      StringSink expected_sink(expected);
+      Packer expected_pk(expected_sink);
+      std::string out = "\xc3";
+      const std::size_t at = begin_container_of_unknown_size(out, kind);
+      if (kind == Container::map) {
+        expected_pk.pack_map(size);
+      } else {
+        expected_pk.pack_array(size);
+      }
+      const std::uint32_t elements = kind == Container::map ? 2 * size : size;
+      for (std::uint32_t i = 0; i < elements; ++i) {
+        expected_pk.pack_nil();
+        out.push_back('\xc0');
+      }
+      set_container_size(out, at, kind, size);
+      EXPECT_EQ(out, expected) << (kind == Container::map ? "map of " : "array of ") << size;
     }
-    set_array_size(out, at, size);
-    EXPECT_EQ(out, expected) << size;
   }
+}
+
+TEST(CodecTest, NestedContainersOfUnknownSizeAreSetInnerFirst) {
+  std::string expected;
+  StringSink expected_sink(expected);
+  Packer expected_pk(expected_sink);
+  expected_pk.pack_map(1);
+  expected_pk.pack_nil();
+  expected_pk.pack_array(2);
+  expected_pk.pack_true();
+  expected_pk.pack_false();
+  std::string out;
+  const std::size_t map_at = begin_container_of_unknown_size(out, Container::map);
+  out.push_back('\xc0');
+  const std::size_t array_at = begin_container_of_unknown_size(out, Container::array);
+  out.append("\xc3\xc2");
+  set_container_size(out, array_at, Container::array, 2);
+  set_container_size(out, map_at, Container::map, 1);
+  EXPECT_EQ(out, expected);
 }
 
 }  // namespace

@@ -23,9 +23,9 @@
 namespace kai::schema {
 namespace {
 
-// Containers are written with a 3-byte map16/array16 header whose count is patched when the
-// container closes (and shrunk to a 1-byte fixmap/fixarray header when it holds at most 15), so
-// the output is plain, compact MessagePack without an intermediate tree.
+// Containers are written with a placeholder header whose count is set in the smallest form when
+// the container closes (codec::set_container_size), so the output is plain, compact MessagePack
+// without an intermediate tree. JSON input is held to containers of 65,535 elements.
 constexpr std::uint32_t kMaxContainer = 65535;
 
 class Writer {
@@ -33,20 +33,13 @@ class Writer {
   explicit Writer(std::string& out) : out_(out), sink_(out), pk_(sink_) {}
 
   std::size_t begin(bool map) {
-    const std::size_t pos = out_.size();
-    out_.push_back(map ? '\xde' : '\xdc');
-    out_.append(2, '\0');
-    return pos;
+    return codec::begin_container_of_unknown_size(
+        out_, map ? codec::Container::map : codec::Container::array);
   }
 
   void finish(std::size_t pos, bool map, std::uint32_t count) {
-    if (count <= 15) {
-      out_[pos] = static_cast<char>((map ? 0x80u : 0x90u) | count);
-      out_.erase(pos + 1, 2);
-    } else {
-      out_[pos + 1] = static_cast<char>((count >> 8) & 0xFF);
-      out_[pos + 2] = static_cast<char>(count & 0xFF);
-    }
+    codec::set_container_size(out_, pos, map ? codec::Container::map : codec::Container::array,
+                              count);
   }
 
   Packer& pk() { return pk_; }

@@ -46,9 +46,11 @@ Result<std::string> PagedQuery::pack_page(
   schema::Packer pk(sink);
   // The rows are packed as they are read, so the sizes are set afterwards: the map holds
   // next_cursor too when a row past the page came.
-  pk.pack_map(1);
+  using schema::codec::Container;
+  const std::size_t reply_at = schema::codec::begin_container_of_unknown_size(out, Container::map);
   schema::codec::pack_key(pk, "items");
-  const std::size_t items_at = schema::codec::begin_array_of_unknown_size(out);
+  const std::size_t items_at =
+      schema::codec::begin_container_of_unknown_size(out, Container::array);
   std::optional<svc::RowPacker> packer;
   std::size_t rows = 0;
   std::string cursor;
@@ -64,12 +66,13 @@ Result<std::string> PagedQuery::pack_page(
     return Status::Ok();
   });
   if (!read.ok()) return read;
-  schema::codec::set_array_size(out, items_at, static_cast<std::uint32_t>(std::min(rows, page)));
+  schema::codec::set_container_size(out, items_at, Container::array,
+                                    static_cast<std::uint32_t>(std::min(rows, page)));
   if (rows > page) {
-    out[0] = '\x82';  // the fixmap header pack_map(1) wrote, now of two entries
     schema::codec::pack_key(pk, "next_cursor");
     schema::codec::pack_string(pk, cursor);
   }
+  schema::codec::set_container_size(out, reply_at, Container::map, rows > page ? 2 : 1);
   return out;
 }
 
