@@ -148,8 +148,7 @@ TEST(JsonWriterTest, StringsMatchTheByteByByteReference) {
       "abcdefghijklmnop", "x", "0123456", "\"", "\\", "\n", "\t", std::string(1, '\0'), "\x1f",
       "\x7f", " ", "~", "凯旋街道", "é", "😀", "\xff", "\xc3", "\xe5\x87", "\xed\xa0\x80",
       "\xf4\x90\x80\x80",
-      // the three-byte run's edges: E0 and ED are checked
-      // in full, E1..EC and EE..EF by masks
+      // the three-byte run's edges: E0 and ED checked in full, E1..EC and EE..EF by masks
       "\xe0\xa0\x80", "\xe0\x9f\xbf", "\xe1\xc0\x80", "\xec\xbf\x80", "\xee\x80\x80",
       "\xef\xbf\xbf", "\xef\x80"};
   std::mt19937 rng(20261126);

@@ -4,16 +4,6 @@
 #include <cstring>
 
 namespace kai::schema {
-namespace {
-
-// The elements that follow a header: a map's entries are two each.
-std::uint64_t elements(const Token& t) {
-  if (t.type == Token::array) return t.count;
-  if (t.type == Token::map) return 2 * static_cast<std::uint64_t>(t.count);
-  return 0;
-}
-
-}  // namespace
 
 bool Reader::take(std::size_t n, std::string_view& out) {
   if (in_.size() - pos_ < n) return false;
@@ -55,29 +45,14 @@ bool Reader::sized(std::uint64_t n, Token::Type type, Token& t) {
   return take(static_cast<std::size_t>(n), t.data);
 }
 
-bool Reader::container(std::uint64_t n, Token::Type type, Token& t) {
-  t.type = type;
-  t.count = static_cast<std::uint32_t>(n);
-  // Every element takes at least a byte: a count beyond the input left is a lie.
-  return elements(t) <= in_.size() - pos_;
-}
-
 bool Reader::next_other(Token& t) {
   const auto b = static_cast<unsigned char>(in_[pos_++]);
   std::uint64_t n = 0;
-  if (b <= 0x7f) {
-    t.type = Token::uint;
-    t.uint_value = b;
-    return true;
-  }
   if (b >= 0xe0) {
     t.type = Token::sint;
     t.sint_value = static_cast<std::int8_t>(b);
     return true;
   }
-  if ((b & 0xf0) == 0x80) return container(b & 0x0f, Token::map, t);
-  if ((b & 0xf0) == 0x90) return container(b & 0x0f, Token::array, t);
-  if ((b & 0xe0) == 0xa0) return sized(b & 0x1f, Token::str, t);
   switch (b) {
     case 0xc0:
       t.type = Token::nil;
@@ -162,11 +137,11 @@ bool Reader::next_other(Token& t) {
 }
 
 bool Reader::skip(const Token& t) {
-  std::uint64_t remaining = elements(t);
+  std::uint64_t remaining = t.elements();
   Token e;
   while (remaining > 0) {
     if (!next(e)) return false;
-    remaining += elements(e) - 1;
+    remaining += e.elements() - 1;
   }
   return true;
 }

@@ -43,6 +43,14 @@ struct Token {
   std::string_view data = {};    // str, bin, ext: the payload (ext: without its type byte)
   std::int8_t ext_type = 0;      // ext
   std::uint32_t count = 0;       // array: items; map: entries (key-value pairs)
+
+  // The values that follow this header: an array's items, a map's keys and values (two per
+  // entry); none for a scalar.
+  std::uint64_t elements() const {
+    if (type == array) return count;
+    if (type == map) return 2 * std::uint64_t{count};
+    return 0;
+  }
 };
 
 class Reader {
@@ -70,10 +78,7 @@ class Reader {
     }
     if ((b & 0xe0) == 0x80) {  // fixmap, fixarray
       ++pos_;
-      t.type = b < 0x90 ? Token::map : Token::array;
-      t.count = b & 0x0f;
-      // Every element takes at least a byte: a count beyond the input left is a lie.
-      return (t.type == Token::map ? 2 * t.count : t.count) <= in_.size() - pos_;
+      return container(b & 0x0f, b < 0x90 ? Token::map : Token::array, t);
     }
     return next_other(t);
   }
@@ -86,11 +91,17 @@ class Reader {
   std::size_t position() const { return pos_; }
 
  private:
+  // The forms next() does not read inline.
   bool next_other(Token& t);
   bool take(std::size_t n, std::string_view& out);
   bool read_be(std::size_t n, std::uint64_t& v);
   bool sized(std::uint64_t n, Token::Type type, Token& t);
-  bool container(std::uint64_t n, Token::Type type, Token& t);
+  bool container(std::uint64_t n, Token::Type type, Token& t) {
+    t.type = type;
+    t.count = static_cast<std::uint32_t>(n);
+    // Every element takes at least a byte: a count beyond the input left is a lie.
+    return t.elements() <= in_.size() - pos_;
+  }
 
   std::string_view in_;
   std::size_t pos_ = 0;

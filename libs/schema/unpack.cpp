@@ -79,7 +79,7 @@ class Scanner {
       case Token::map:
         if (t.count > limits_.max_container) return fail("array or map too large", at);
         // An array holds its elements as objects, a map as key-value pairs (two objects each).
-        children = t.type == Token::map ? 2 * std::uint64_t{t.count} : t.count;
+        children = t.elements();
         element_bytes_ +=
             static_cast<std::size_t>(children) * sizeof(msgpack::object) + alignof(msgpack::object);
         return Status::Ok();
